@@ -11,9 +11,12 @@ import re
 
 from mkdocs.utils import get_relative_url
 
-_MATHJAX_LOADER = re.compile(r'<script src="[^"]*">\s*</script>\s*<!-- MathJax configuration -->', re.S)
-_MATHJAX_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.S)
-_MERMAID_MODULE = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded", async \(\) => \{\s*const diagrams = document\.querySelectorAll\("\.jp-Mermaid.*?</script>', re.S)
+_MATHJAX_LOADER = re.compile(r'<script src="[^"]*">\s*</script>\s*<!-- MathJax configuration -->', re.DOTALL)
+_MATHJAX_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.DOTALL)
+_MERMAID_MODULE = re.compile(
+    r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded", async \(\) => \{\s*const diagrams = document\.querySelectorAll\("\.jp-Mermaid.*?</script>',
+    re.DOTALL,
+)
 _LOAD_COMMENTS = re.compile(r"<!-- (Load mathjax|End of mathjax configuration) -->")
 
 

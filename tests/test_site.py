@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "site"
+SITE = Path(os.environ.get("SLMWIKI_SITE_DIR", ROOT / "site"))
 CHAPTERS = [
     "1_Grundlagen",
     "2_Komplexitaetsreduktion",
@@ -39,7 +40,9 @@ class _Resources(HTMLParser):
             self.urls.extend((tag, part.split()[0]) for part in a["srcset"].split(","))
         if tag == "link" and a.get("href"):
             rel = a.get("rel", "").lower()
-            if any(r in rel for r in ("stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest")):
+            if any(
+                r in rel for r in ("stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest")
+            ):
                 self.urls.append((f"link[{rel}]", a["href"]))
         if tag == "object" and a.get("data"):
             self.urls.append((tag, a["data"]))
@@ -63,7 +66,9 @@ def test_every_page_loads_resources_only_from_the_site_itself():
         html = page.read_text(encoding="utf-8")
         parser = _Resources()
         parser.feed(html)
-        offenders += [f"{page.relative_to(SITE)}: <{tag}> {url}" for tag, url in parser.urls if _external(url)]
+        offenders += [
+            f"{page.relative_to(SITE)}: <{tag}> {url}" for tag, url in parser.urls if _external(url)
+        ]
         for url in re.findall(r"url\(\s*['\"]?(https?:)?//[^)]+\)", html):
             offenders.append(f"{page.relative_to(SITE)}: CSS url() {url}")
         for url in re.findall(r"import\(\s*['\"](https?://[^'\"]+)", html):
@@ -76,8 +81,12 @@ def test_stylesheets_and_scripts_shipped_with_the_site_fetch_no_fonts_from_elsew
     offenders = []
     for css in SITE.rglob("*.css"):
         text = css.read_text(encoding="utf-8", errors="replace")
-        offenders += [f"{css.relative_to(SITE)}: {m}" for m in re.findall(r"url\(\s*['\"]?(?:https?:)?//[^)]+\)", text)]
-        offenders += [f"{css.relative_to(SITE)}: {m}" for m in re.findall(r"@import\s+['\"]?(?:https?:)?//[^;]+", text)]
+        offenders += [
+            f"{css.relative_to(SITE)}: {m}" for m in re.findall(r"url\(\s*['\"]?(?:https?:)?//[^)]+\)", text)
+        ]
+        offenders += [
+            f"{css.relative_to(SITE)}: {m}" for m in re.findall(r"@import\s+['\"]?(?:https?:)?//[^;]+", text)
+        ]
     assert offenders == []
 
 
@@ -97,6 +106,7 @@ def test_mkdocs_nav_orders_chapters_before_notebooks_reference_glossary_literatu
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     nav = yaml.load(text, Loader=yaml.BaseLoader)["nav"]  # BaseLoader: ignores !!python tags
     titles = [next(iter(entry)) for entry in nav]
+
     def first_path(entry):
         value = next(iter(entry.values()))
         while isinstance(value, list):
@@ -104,6 +114,7 @@ def test_mkdocs_nav_orders_chapters_before_notebooks_reference_glossary_literatu
             if isinstance(value, dict):
                 value = next(iter(value.values()))
         return value
+
     paths = [first_path(entry) for entry in nav]
     assert paths[0] == "index.md"
     assert [p.split("/")[0] for p in paths[1:6]] == CHAPTERS
@@ -118,10 +129,17 @@ def test_site_has_german_language_and_404_page():
 
 
 def test_internal_links_are_relative_so_the_site_works_under_a_sub_path():
-    """No internal href/src starts with "/" (GitHub Pages serves the site under /<repo>/)."""
+    """No internal href/src starts with "/" (GitHub Pages serves the site under /<repo>/).
+
+    Only 404.html uses absolute URLs (it is served for any path), and they start with site_url's path.
+    """
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    base = urlparse(config["site_url"]).path
     offenders = []
     for page in _pages():
         for attr, url in re.findall(r'\b(href|src)="(/[^/"][^"]*)"', page.read_text(encoding="utf-8")):
+            if page.name == "404.html" and page.parent == SITE and url.startswith(base):
+                continue
             offenders.append(f"{page.relative_to(SITE)}: {attr}={url}")
     assert offenders == []
 

@@ -52,13 +52,358 @@ argparse._ = _german  # type: ignore[attr-defined]
 _PARSERS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def _subcommand(add: Callable[[argparse._SubParsersAction], None]) -> Callable[[argparse._SubParsersAction], None]:
+def _subcommand(
+    add: Callable[[argparse._SubParsersAction], None],
+) -> Callable[[argparse._SubParsersAction], None]:
     _PARSERS.append(add)
     return add
 
 
 # --- Subcommands: one `_add_<name>` (arguments, decorated with @_subcommand) and one `_run_<name>`
 # --- (handler returning an exit code) per block. Handlers import their modules lazily.
+
+
+# --- finetune, generate, compare, merge: der QLoRA-Workflow (slmwiki.finetune, .inference, .merge) -----------
+
+
+@_subcommand
+def _add_finetune(sub: argparse._SubParsersAction) -> None:
+    from slmwiki.config import FinetuneConfig
+
+    p = sub.add_parser(
+        "finetune",
+        help="ein Modell mit QLoRA feinabstimmen (4-Bit-NF4 + LoRA, TRL)",
+        description=(
+            "Stimmt ein Sprachmodell mit QLoRA auf Chat-Daten ab: Basismodell in 4-Bit-NF4 mit Double\n"
+            "Quantization, LoRA-Adapter, TRL-SFTTrainer mit Verlust nur auf den Antworten. Schreibt den\n"
+            "Adapter nach <output_dir>/adapter und das Laufprotokoll nach <output_dir>/run.json.\n"
+            "Jeder Schlüssel der YAML-Datei lässt sich überschreiben: „--max_steps 20“ oder „max_steps=20“."
+        ),
+        epilog="Beispiel: slmwiki finetune --config configs/smollm2-135m-cpu.yaml --max_steps 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", required=True, metavar="DATEI", help="YAML-Konfiguration, z. B. configs/smollm2-135m-cpu.yaml")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="vom neuesten Checkpoint in <output_dir>/checkpoints fortsetzen (nach Abbruch mit Strg+C)",
+    )
+    p.add_argument("--quiet", action="store_true", help="keinen Fortschrittsbalken anzeigen")
+    group = p.add_argument_group("Überschreibungen der Konfiguration (Standard: Wert aus der YAML-Datei)")
+    for name, doc in FinetuneConfig.field_docs().items():
+        flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
+        group.add_argument(*flags, dest=f"override_{name}", metavar="WERT", default=argparse.SUPPRESS, help=doc.replace("%", "%%"))
+    p.add_argument(
+        "assignments",
+        nargs="*",
+        metavar="SCHLÜSSEL=WERT",
+        help="weitere Überschreibungen in der Form schluessel=wert, z. B. lora_r=8",
+    )
+    p.set_defaults(handler=_run_finetune)
+
+
+def _run_finetune(args: argparse.Namespace) -> int:
+    from slmwiki.config import FinetuneConfig
+
+    overrides = [f"{key[len('override_'):]}={value}" for key, value in vars(args).items() if key.startswith("override_")]
+    config = FinetuneConfig.from_yaml(args.config, overrides + list(args.assignments))
+
+    from slmwiki.finetune import TrainingInterrupted, finetune
+    from slmwiki.formatting import number
+
+    try:
+        result = finetune(config, resume=args.resume, progress=not args.quiet)
+    except TrainingInterrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return 130
+    record = result.record
+    print(f"Fertig nach {number(record['duration_s'], 1)} s und {result.global_step} Schritten.")
+    print(f"Adapter: {result.adapter_dir}")
+    print(f"Laufprotokoll: {result.run_file}")
+    if result.eval_loss_before is not None and result.eval_loss_after is not None:
+        before, after = record["eval_before"], record["eval_after"]
+        print(
+            f"Auswertungsverlust: {number(before['loss'], 3)} → {number(after['loss'], 3)} "
+            f"(Perplexität {number(before['perplexity'], 2)} → {number(after['perplexity'], 2)})"
+        )
+    if record.get("tokens_per_second"):
+        print(
+            f"Durchsatz: {number(record['tokens_per_second'], 1)} Token/s, "
+            f"{number(record['seconds_per_step'], 2)} s pro Schritt"
+        )
+    return 0
+
+
+def _add_model_options(p: argparse.ArgumentParser, *, adapter_required: bool = False) -> None:
+    p.add_argument(
+        "--model",
+        metavar="MODELL",
+        default=None,
+        help="Basismodell: „smollm2-135m“, ein Ordner oder eine Hugging-Face-Kennung "
+        "(Standard: das im Adapter vermerkte Modell, sonst smollm2-135m)",
+    )
+    p.add_argument(
+        "--adapter",
+        metavar="ORDNER",
+        required=adapter_required,
+        default=None,
+        help="LoRA-Adapterordner aus „slmwiki finetune“, z. B. runs/smollm2-demo/adapter",
+    )
+    p.add_argument("--no-4bit", action="store_true", help="Basismodell unquantisiert statt in 4-Bit-NF4 laden")
+
+
+@_subcommand
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "generate",
+        help="eine Frage beantworten lassen (Basismodell oder mit Adapter)",
+        description="Beantwortet eine Frage über die Chat-Vorlage des Modells und zeigt die Antwort beim Entstehen.",
+        epilog='Beispiel: slmwiki generate --adapter runs/smollm2-demo/adapter "Was ist QLoRA?"',
+    )
+    _add_model_options(p)
+    p.add_argument("--max-new-tokens", type=int, default=200, metavar="N", help="höchstens so viele neue Token (Standard: 200)")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=0.7,
+        metavar="T",
+        help="Sampling-Temperatur; 0 wählt immer das wahrscheinlichste Token (Standard: 0.7)",
+    )
+    p.add_argument("--top-p", type=float, default=0.9, metavar="P", help="Nucleus-Sampling-Schwelle in (0, 1] (Standard: 0.9)")
+    p.add_argument(
+        "--repetition-penalty", type=float, default=1.1, metavar="S", help="Strafe für Wiederholungen, 1 = keine (Standard: 1.1)"
+    )
+    p.add_argument("--seed", type=int, default=None, metavar="N", help="Startwert für reproduzierbares Sampling")
+    p.add_argument("--system", default=None, metavar="TEXT", help="optionale System-Nachricht")
+    p.add_argument("--no-stream", action="store_true", help="Antwort erst am Ende ausgeben statt Token für Token")
+    p.add_argument("prompt", metavar="FRAGE", help="die Frage an das Modell")
+    p.set_defaults(handler=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from slmwiki.inference import generate, load_for_inference
+
+    model, tokenizer = load_for_inference(args.model, args.adapter, quantize=not args.no_4bit)
+    if args.seed is not None:
+        from transformers import set_seed
+
+        set_seed(args.seed)
+    answer = generate(
+        model,
+        tokenizer,
+        args.prompt,
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        repetition_penalty=args.repetition_penalty,
+        system=args.system,
+        stream=not args.no_stream,
+    )
+    if args.no_stream:
+        print(answer)
+    return 0
+
+
+@_subcommand
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="dieselben Fragen mit Basismodell und feinabgestimmtem Modell beantworten",
+        description=(
+            "Inferenz-Test: beantwortet Fragen (gierig, also reproduzierbar) einmal mit dem Basismodell\n"
+            "und einmal mit Adapter. Ohne --questions: die ersten Fragen aus data/eval.jsonl."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_model_options(p)
+    p.set_defaults(adapter="runs/smollm2-demo/adapter")
+    p.add_argument(
+        "--questions",
+        metavar="DATEI",
+        default=None,
+        help="Textdatei (eine Frage pro Zeile) oder Chat-JSONL (die Nutzerfragen)",
+    )
+    p.add_argument("--limit", type=int, default=3, metavar="N", help="ohne --questions: so viele Fragen (Standard: 3)")
+    p.add_argument("--max-new-tokens", type=int, default=120, metavar="N", help="höchstens so viele neue Token je Antwort")
+    p.set_defaults(handler=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from slmwiki.inference import compare, load_questions
+
+    questions = load_questions(args.questions, limit=args.limit)
+    rows = compare(questions, args.model, args.adapter, max_new_tokens=args.max_new_tokens, quantize=not args.no_4bit)
+    for number, row in enumerate(rows, start=1):
+        print(f"Frage {number}: {row['question']}")
+        print(f"  Basismodell:    {row['base']}")
+        print(f"  Feinabgestimmt: {row['finetuned']}")
+        print()
+    return 0
+
+
+@_subcommand
+def _add_merge(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "merge",
+        help="LoRA-Adapter in eine unquantisierte Kopie des Basismodells einrechnen",
+        description="Rechnet den Adapter in eine fp32- oder bf16-Kopie des Basismodells ein und speichert sie.",
+        epilog="Beispiel: slmwiki merge --adapter runs/smollm2-demo/adapter --output runs/smollm2-demo/merged --check",
+    )
+    p.add_argument("--adapter", required=True, metavar="ORDNER", help="LoRA-Adapterordner aus „slmwiki finetune“")
+    p.add_argument("--output", required=True, metavar="ORDNER", help="Zielordner des gemergten Modells")
+    p.add_argument("--model", default=None, metavar="MODELL", help="Basismodell (Standard: das im Adapter vermerkte)")
+    p.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="Datentyp des gemergten Modells (Standard: fp32)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="Logits des gemergten Modells mit „Adapter auf Basismodell“ vergleichen (Exit-Code 1 bei Abweichung)",
+    )
+    p.set_defaults(handler=_run_merge)
+
+
+def _run_merge(args: argparse.Namespace) -> int:
+    from slmwiki.merge import TOLERANCE, check_merge, merge_adapter
+
+    target = merge_adapter(args.adapter, args.output, args.dtype, model=args.model)
+    print(f"Gemergtes Modell: {target}")
+    if args.check:
+        worst = check_merge(target, args.adapter, dtype=args.dtype, model=args.model)
+        tolerance = TOLERANCE[args.dtype]
+        print(f"Größte Abweichung der Logits: {worst:.3g} (Toleranz {tolerance:g})".replace(".", ","))
+        if worst > tolerance:
+            print("Fehler: Das gemergte Modell weicht stärker ab als erlaubt.", file=sys.stderr)
+            return 1
+    return 0
+
+
+# --- costs: Wirtschaftlichkeitsrechnung (slmwiki.costs) ---------------------------------------------------------
+
+
+@_subcommand
+def _add_costs(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "costs",
+        help="Kosten vergleichen: eigene Hardware, Cloud-GPU oder API",
+        description=(
+            "Vergleicht die monatlichen Kosten eines Small Language Models auf eigener Hardware mit einer\n"
+            "gemieteten Cloud-GPU und bezahlten APIs, nennt die günstigste Option und den Break-even.\n"
+            "Preise, Strompreis, Wechselkurs und Durchsatzannahmen stammen mit Quelle und Datum aus\n"
+            "data/prices.yaml; jede Annahme lässt sich mit einer Option überschreiben."
+        ),
+        epilog=(
+            "Beispiele:\n"
+            "  slmwiki costs --tokens-per-month 50000000\n"
+            "  slmwiki costs --tokens-per-month 2e8 --model gemma-3-1b --api gpt-4o --api gemini-2.0-flash\n"
+            "  slmwiki costs --tokens-per-month 5e7 --tokens-per-s 2000 --electricity-ct 17 --json\n"
+            "  slmwiki costs --list\n\n"
+            'JSON (--json): Geldbeträge als Zeichenketten mit Dezimalpunkt, auf Cent gerundet (z. B. "50.21"),\n'
+            "Volumina als ganze Zahlen, null für „nicht möglich“ bzw. „kein Break-even“."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--tokens-per-month",
+        metavar="ANZAHL",
+        help="Volumen in Tokens je Monat, Eingabe und Ausgabe zusammen (z. B. 50000000 oder 5e7); Pflicht",
+    )
+    p.add_argument(
+        "--model", metavar="NAME", help="Modell für die Durchsatzannahmen (Standard: laut Preisdatei)"
+    )
+    p.add_argument(
+        "--gpu",
+        action="append",
+        metavar="NAME",
+        help="eigene Grafikkarte, mehrfach möglich (Standard: laut Preisdatei)",
+    )
+    p.add_argument(
+        "--cloud",
+        action="append",
+        metavar="NAME",
+        help="Cloud-GPU-Angebot, mehrfach möglich (Standard: laut Preisdatei)",
+    )
+    p.add_argument(
+        "--api", action="append", metavar="NAME", help="API, mehrfach möglich (Standard: laut Preisdatei)"
+    )
+    p.add_argument(
+        "--input-share",
+        metavar="ANTEIL",
+        help="Anteil der Eingabe-Tokens, 0 bis 1 (Standard: Annahme der Preisdatei)",
+    )
+    p.add_argument(
+        "--electricity-ct",
+        metavar="CT",
+        help="Strompreis in Cent je kWh (Standard: Strompreis laut Preisdatei)",
+    )
+    p.add_argument(
+        "--electricity", metavar="NAME", help="Strompreis der Preisdatei nach Namen wählen (siehe --list)"
+    )
+    p.add_argument(
+        "--utilisation",
+        metavar="ANTEIL",
+        help="erreichbare Auslastung der eigenen Hardware, 0 bis 1 (Standard: Annahme der Preisdatei)",
+    )
+    p.add_argument(
+        "--hours-per-month",
+        metavar="STUNDEN",
+        help="Betriebsstunden je Monat (Standard: Annahme der Preisdatei)",
+    )
+    p.add_argument(
+        "--depreciation-months",
+        metavar="MONATE",
+        help="Abschreibungsdauer in Monaten (Standard: Annahme der Preisdatei)",
+    )
+    p.add_argument(
+        "--overhead-eur",
+        metavar="EURO",
+        help="Wartung und Gemeinkosten in Euro je Monat (Standard: Annahme der Preisdatei)",
+    )
+    p.add_argument(
+        "--purchase-eur",
+        metavar="EURO",
+        help="Kaufpreis der eigenen Hardware in Euro statt des GPU-Listenpreises",
+    )
+    p.add_argument(
+        "--tokens-per-s", metavar="TOKENS", help="eigener Durchsatz (Tokens/s) für alle Hardware-Optionen"
+    )
+    p.add_argument(
+        "--cloud-hours",
+        metavar="STUNDEN",
+        help="Cloud-GPU fest für so viele Stunden je Monat mieten (sonst nach Verbrauch)",
+    )
+    p.add_argument("--prices", metavar="DATEI", help="andere Preisdatei (YAML) statt data/prices.yaml")
+    p.add_argument("--json", action="store_true", help="Ergebnis als JSON statt als Tabelle ausgeben")
+    p.add_argument("--list", action="store_true", help="bekannte Namen der Preisdatei auflisten und beenden")
+    p.set_defaults(handler=_run_costs)
+
+
+def _run_costs(args: argparse.Namespace) -> int:
+    import json
+
+    from slmwiki import costs
+
+    if args.list:
+        print(costs.known_names_text(costs.load_prices(args.prices)))
+        return 0
+    report = costs.cost_report(
+        tokens_per_month=args.tokens_per_month,
+        model=args.model,
+        gpus=args.gpu,
+        clouds=args.cloud,
+        apis=args.api,
+        input_share=args.input_share,
+        electricity_ct=args.electricity_ct,
+        utilisation=args.utilisation,
+        hours_per_month=args.hours_per_month,
+        depreciation_months=args.depreciation_months,
+        overhead_eur=args.overhead_eur,
+        purchase_eur=args.purchase_eur,
+        tokens_per_s=args.tokens_per_s,
+        cloud_hours=args.cloud_hours,
+        electricity=args.electricity,
+        prices=args.prices,
+    )
+    print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.text())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

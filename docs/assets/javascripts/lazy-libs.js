@@ -82,6 +82,9 @@
   /* Loaded in <head>, before Material's bundle: subscribe once the bundle has defined `document$`
    * (a replaying stream, so the first page is typeset too). */
   document.addEventListener("DOMContentLoaded", function () {
+    /* Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name). */
+    var search = document.querySelector(".md-search[role='dialog']");
+    if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Suche");
     if (typeof window.document$ !== "undefined") {
       window.document$.subscribe(typeset);
     } else {

@@ -1,0 +1,251 @@
+"""The site as readers see it: headless Chromium against site/ served under /slmwiki/ (marker `site`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sitebrowser import CHROMIUM, CHROMIUM_ARGS, SITE, serve_site, site_pages
+
+pytestmark = pytest.mark.site
+
+AXE = Path(__file__).parent / "assets" / "axe.min.js"
+CHAPTERS = [
+    "1_Grundlagen/",
+    "2_Komplexitaetsreduktion/",
+    "3_SLMs_Architecture/",
+    "4_Fallstudie_Gemma/",
+    "5_Praxis_Guide/",
+]
+PAGES = site_pages()
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    """Base URL of the locally served site (sub path like GitHub Pages)."""
+    if not (SITE / "index.html").exists():
+        pytest.fail("site/ ist nicht gebaut: zuerst `make build` ausführen.")
+    with serve_site() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} fehlt: `apt-get install chromium` (macht `make test` als root selbst).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Visit:
+    """A page in a fresh browser context that records requests and console errors."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def foreign_requests(self) -> list[str]:
+        origin = self.base_url.split("/slmwiki/")[0]
+        return [u for u in self.requests if not (u.startswith(origin) or u.startswith(("data:", "blob:")))]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    """Factory for recorded page visits."""
+    opened: list[Visit] = []
+
+    def factory() -> Visit:
+        v = Visit(browser, base_url)
+        opened.append(v)
+        return v
+
+    yield factory
+    for v in opened:
+        v.close()
+
+
+def test_site_has_pages_to_check():
+    """The built site contains the start page, the five chapters and notebook pages."""
+    assert "" in PAGES and all(c in PAGES for c in CHAPTERS)
+    assert any(p.startswith("notebooks/") and p != "notebooks/" for p in PAGES)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_errors_foreign_requests_or_serious_accessibility_violations(visit, path):
+    """Each page: no console error, no request leaving the local server, axe: 0 serious/critical."""
+    v = visit()
+    v.open(path)
+    v.page.add_script_tag(path=str(AXE))
+    violations = v.page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+            .filter(x => x.impact === 'serious' || x.impact === 'critical')
+            .map(x => `${x.id} (${x.impact}): ${x.nodes.length}x, z. B. ${JSON.stringify(x.nodes[0].target)}`)"""
+    )
+    assert v.errors == [], v.errors
+    assert v.foreign_requests() == []
+    assert violations == []
+
+
+def test_navigation_shows_five_chapters_in_order(visit):
+    """The sidebar lists the five chapters in the prescribed order."""
+    v = visit()
+    v.open("")
+    hrefs = v.page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link", "els => els.map(e => e.getAttribute('href'))"
+    )
+    positions = []
+    for chapter in CHAPTERS:
+        index = next(
+            (i for i, h in enumerate(hrefs) if h and h.rstrip("/").endswith(chapter.rstrip("/"))), None
+        )
+        assert index is not None, f"{chapter} fehlt in der Navigation"
+        positions.append(index)
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("term", ["Quantisierung", "LoRA", "Gemma", "Kosten"])
+def test_german_search_finds_term_with_german_result_text(visit, term):
+    """Searching a German term lists results and German result text."""
+    v = visit()
+    v.open("")
+    toggle = v.page.locator("label.md-header__button[for='__search']")
+    if toggle.is_visible():
+        toggle.click()
+    v.page.fill("input[data-md-component='search-query']", term)
+    meta = v.page.locator(".md-search-result__meta")
+    meta.wait_for()
+    v.page.wait_for_function(
+        "() => /Suchergebnis/.test(document.querySelector('.md-search-result__meta').textContent)",
+        timeout=20000,
+    )
+    assert v.page.locator(".md-search-result__item").count() >= 1
+    assert "Suchergebnis" in meta.text_content()
+    assert v.errors == []
+
+
+def _pages_containing(marker: str) -> list[str]:
+    return [p for p in PAGES if marker in (SITE / p / "index.html").read_text(encoding="utf-8")]
+
+
+def test_formulas_render_on_chapter_page_and_after_instant_navigation(visit):
+    """MathJax typesets a chapter page, and again after in-site navigation to another chapter."""
+    with_math = _pages_containing('class="arithmatex"')
+    assert len(with_math) >= 2
+    v = visit()
+    v.open(with_math[0])
+    v.page.wait_for_selector("mjx-container", timeout=20000)
+    target = with_math[1].rstrip("/").split("/")[-1]
+    v.page.click(f"nav.md-nav--primary a.md-nav__link[href$='{target}/']")
+    v.page.wait_for_url(f"**/{with_math[1]}")
+    v.page.wait_for_selector("article mjx-container", timeout=20000)
+    assert v.errors == [] and v.foreign_requests() == []
+
+
+def test_formulas_render_on_a_notebook_page(visit):
+    """A notebook page whose Markdown contains $…$ math gets MathJax output."""
+    candidates = [p for p in PAGES if p.startswith("notebooks/") and p != "notebooks/"]
+    with_math = [p for p in candidates if "$" in (SITE / p / "index.html").read_text(encoding="utf-8")]
+    assert with_math, "kein Notebook mit Formeln gefunden"
+    v = visit()
+    v.open(with_math[0])
+    v.page.wait_for_selector(".jupyter-wrapper mjx-container", timeout=20000)
+    assert v.errors == []
+
+
+def test_mermaid_diagrams_render_from_the_local_copy(visit):
+    """A page with a mermaid diagram renders it using the vendored mermaid.min.js."""
+    pages = _pages_containing('class="mermaid"')
+    assert pages, "keine Seite mit Mermaid-Diagramm"
+    v = visit()
+    v.open(pages[0])
+    v.page.wait_for_selector("div.mermaid", timeout=20000)
+    assert v.page.locator("pre.mermaid").count() == 0
+    assert any(u.endswith("assets/vendor/mermaid/mermaid.min.js") for u in v.requests)
+    box = v.page.locator("div.mermaid").first.bounding_box()
+    assert box and box["height"] > 40
+    assert v.errors == [] and v.foreign_requests() == []
+
+
+def test_dark_mode_toggle_switches_scheme_and_persists_after_reload(visit):
+    """The palette toggle switches to the dark scheme, which survives a reload."""
+    v = visit()
+    v.open("")
+    body = v.page.locator("body")
+    before = body.get_attribute("data-md-color-scheme")
+    v.page.locator("form[data-md-component='palette'] label:visible").first.click()
+    v.page.wait_for_function(f"() => document.body.getAttribute('data-md-color-scheme') !== '{before}'")
+    after = body.get_attribute("data-md-color-scheme")
+    v.page.reload(wait_until="load")
+    assert body.get_attribute("data-md-color-scheme") == after != before
+
+
+def test_api_reference_shows_german_labels_and_the_package_docstrings(visit):
+    """The API reference renders German section labels and the docstrings of slmwiki."""
+    import slmwiki.costs
+
+    v = visit()
+    v.open("referenz/costs/")
+    text = v.page.locator("article").inner_text()
+    first_line = slmwiki.costs.__doc__.strip().splitlines()[0]
+    assert first_line.split("(")[0].strip()[:40] in text
+    assert "PARAMETER" in text.upper() and "Parameters:" not in text
+
+
+def test_notebook_pages_show_their_outputs(visit):
+    """Every notebook page shows executed cell outputs and the Colab/download links."""
+    notebooks = [p for p in PAGES if p.startswith("notebooks/") and p != "notebooks/"]
+    assert notebooks
+    for path in notebooks:
+        v = visit()
+        v.open(path)
+        assert v.page.locator(".jp-OutputArea-output").count() >= 1, path
+        assert v.page.locator(".nb-links a[download]").count() == 1, path
+
+
+def test_link_check_of_whole_site_with_fragments_offline():
+    """lychee finds no broken link or anchor in the built site (offline, fragments included)."""
+    lychee = shutil.which("lychee") or str(Path(__file__).resolve().parents[1] / ".venv" / "bin" / "lychee")
+    result = subprocess.run(
+        [
+            lychee,
+            "--offline",
+            "--include-fragments",
+            "--no-progress",
+            "--format",
+            "json",
+            "--root-dir",
+            str(SITE),
+            "--index-files",
+            "index.html",
+            "--exclude-path",
+            str(SITE / "404.html"),
+            str(SITE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    report = json.loads(result.stdout or "{}")
+    failures = report.get("error_map") or report.get("fail_map") or {}
+    assert result.returncode == 0, json.dumps(failures, ensure_ascii=False, indent=1)[:5000]
