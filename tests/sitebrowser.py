@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
+import io
 import os
 import threading
 from collections.abc import Iterator
@@ -36,6 +38,28 @@ class _SubPathHandler(http.server.SimpleHTTPRequestHandler):
         if not path.startswith(SUB_PATH):
             return str(SITE / "__missing__")
         return super().translate_path("/" + path[len(SUB_PATH) :])
+
+    def send_head(self):
+        """Like the parent, but gzip-compresses text responses when the client accepts it (as GitHub Pages)."""
+        path = self.translate_path(self.path.split("?", 1)[0].split("#", 1)[0])
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        compressible = path.endswith((".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".mjs"))
+        if not (compressible and "gzip" in self.headers.get("Accept-Encoding", "") and os.path.isfile(path)):
+            return super().send_head()
+        if self.path.split("?", 1)[0].endswith("/") is False and os.path.isdir(
+            self.translate_path(self.path)
+        ):
+            return super().send_head()  # let the parent redirect /dir to /dir/
+        with open(path, "rb") as handle:
+            body = gzip.compress(handle.read(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")
+        self.end_headers()
+        return io.BytesIO(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         if code == 404 and (SITE / "404.html").exists():
