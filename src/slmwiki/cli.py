@@ -83,7 +83,12 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
         epilog="Beispiel: slmwiki finetune --config configs/smollm2-135m-cpu.yaml --max_steps 20",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", required=True, metavar="DATEI", help="YAML-Konfiguration, z. B. configs/smollm2-135m-cpu.yaml")
+    p.add_argument(
+        "--config",
+        required=True,
+        metavar="DATEI",
+        help="YAML-Konfiguration, z. B. configs/smollm2-135m-cpu.yaml",
+    )
     p.add_argument(
         "--resume",
         action="store_true",
@@ -93,7 +98,13 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
     group = p.add_argument_group("Überschreibungen der Konfiguration (Standard: Wert aus der YAML-Datei)")
     for name, doc in FinetuneConfig.field_docs().items():
         flags = [f"--{name}"] + ([f"--{name.replace('_', '-')}"] if "_" in name else [])
-        group.add_argument(*flags, dest=f"override_{name}", metavar="WERT", default=argparse.SUPPRESS, help=doc.replace("%", "%%"))
+        group.add_argument(
+            *flags,
+            dest=f"override_{name}",
+            metavar="WERT",
+            default=argparse.SUPPRESS,
+            help=doc.replace("%", "%%"),
+        )
     p.add_argument(
         "assignments",
         nargs="*",
@@ -106,7 +117,11 @@ def _add_finetune(sub: argparse._SubParsersAction) -> None:
 def _run_finetune(args: argparse.Namespace) -> int:
     from slmwiki.config import FinetuneConfig
 
-    overrides = [f"{key[len('override_'):]}={value}" for key, value in vars(args).items() if key.startswith("override_")]
+    overrides = [
+        f"{key[len('override_') :]}={value}"
+        for key, value in vars(args).items()
+        if key.startswith("override_")
+    ]
     config = FinetuneConfig.from_yaml(args.config, overrides + list(args.assignments))
 
     from slmwiki.finetune import TrainingInterrupted, finetune
@@ -150,7 +165,9 @@ def _add_model_options(p: argparse.ArgumentParser, *, adapter_required: bool = F
         default=None,
         help="LoRA-Adapterordner aus „slmwiki finetune“, z. B. runs/smollm2-demo/adapter",
     )
-    p.add_argument("--no-4bit", action="store_true", help="Basismodell unquantisiert statt in 4-Bit-NF4 laden")
+    p.add_argument(
+        "--no-4bit", action="store_true", help="Basismodell unquantisiert statt in 4-Bit-NF4 laden"
+    )
 
 
 @_subcommand
@@ -162,7 +179,13 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         epilog='Beispiel: slmwiki generate --adapter runs/smollm2-demo/adapter "Was ist QLoRA?"',
     )
     _add_model_options(p)
-    p.add_argument("--max-new-tokens", type=int, default=200, metavar="N", help="höchstens so viele neue Token (Standard: 200)")
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=200,
+        metavar="N",
+        help="höchstens so viele neue Token (Standard: 200)",
+    )
     p.add_argument(
         "--temperature",
         type=float,
@@ -170,13 +193,27 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         metavar="T",
         help="Sampling-Temperatur; 0 wählt immer das wahrscheinlichste Token (Standard: 0.7)",
     )
-    p.add_argument("--top-p", type=float, default=0.9, metavar="P", help="Nucleus-Sampling-Schwelle in (0, 1] (Standard: 0.9)")
     p.add_argument(
-        "--repetition-penalty", type=float, default=1.1, metavar="S", help="Strafe für Wiederholungen, 1 = keine (Standard: 1.1)"
+        "--top-p",
+        type=float,
+        default=0.9,
+        metavar="P",
+        help="Nucleus-Sampling-Schwelle in (0, 1] (Standard: 0.9)",
     )
-    p.add_argument("--seed", type=int, default=None, metavar="N", help="Startwert für reproduzierbares Sampling")
+    p.add_argument(
+        "--repetition-penalty",
+        type=float,
+        default=1.1,
+        metavar="S",
+        help="Strafe für Wiederholungen, 1 = keine (Standard: 1.1)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="Startwert für reproduzierbares Sampling"
+    )
     p.add_argument("--system", default=None, metavar="TEXT", help="optionale System-Nachricht")
-    p.add_argument("--no-stream", action="store_true", help="Antwort erst am Ende ausgeben statt Token für Token")
+    p.add_argument(
+        "--no-stream", action="store_true", help="Antwort erst am Ende ausgeben statt Token für Token"
+    )
     p.add_argument("prompt", metavar="FRAGE", help="die Frage an das Modell")
     p.set_defaults(handler=_run_generate)
 
@@ -224,8 +261,16 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="Textdatei (eine Frage pro Zeile) oder Chat-JSONL (die Nutzerfragen)",
     )
-    p.add_argument("--limit", type=int, default=3, metavar="N", help="ohne --questions: so viele Fragen (Standard: 3)")
-    p.add_argument("--max-new-tokens", type=int, default=120, metavar="N", help="höchstens so viele neue Token je Antwort")
+    p.add_argument(
+        "--limit", type=int, default=3, metavar="N", help="ohne --questions: so viele Fragen (Standard: 3)"
+    )
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=120,
+        metavar="N",
+        help="höchstens so viele neue Token je Antwort",
+    )
     p.set_defaults(handler=_run_compare)
 
 
@@ -233,7 +278,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     from slmwiki.inference import compare, load_questions
 
     questions = load_questions(args.questions, limit=args.limit)
-    rows = compare(questions, args.model, args.adapter, max_new_tokens=args.max_new_tokens, quantize=not args.no_4bit)
+    rows = compare(
+        questions, args.model, args.adapter, max_new_tokens=args.max_new_tokens, quantize=not args.no_4bit
+    )
     for number, row in enumerate(rows, start=1):
         print(f"Frage {number}: {row['question']}")
         print(f"  Basismodell:    {row['base']}")
@@ -250,10 +297,19 @@ def _add_merge(sub: argparse._SubParsersAction) -> None:
         description="Rechnet den Adapter in eine fp32- oder bf16-Kopie des Basismodells ein und speichert sie.",
         epilog="Beispiel: slmwiki merge --adapter runs/smollm2-demo/adapter --output runs/smollm2-demo/merged --check",
     )
-    p.add_argument("--adapter", required=True, metavar="ORDNER", help="LoRA-Adapterordner aus „slmwiki finetune“")
+    p.add_argument(
+        "--adapter", required=True, metavar="ORDNER", help="LoRA-Adapterordner aus „slmwiki finetune“"
+    )
     p.add_argument("--output", required=True, metavar="ORDNER", help="Zielordner des gemergten Modells")
-    p.add_argument("--model", default=None, metavar="MODELL", help="Basismodell (Standard: das im Adapter vermerkte)")
-    p.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="Datentyp des gemergten Modells (Standard: fp32)")
+    p.add_argument(
+        "--model", default=None, metavar="MODELL", help="Basismodell (Standard: das im Adapter vermerkte)"
+    )
+    p.add_argument(
+        "--dtype",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="Datentyp des gemergten Modells (Standard: fp32)",
+    )
     p.add_argument(
         "--check",
         action="store_true",
