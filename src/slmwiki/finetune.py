@@ -169,6 +169,7 @@ def finetune(
     from transformers import set_seed
     from trl import SFTTrainer
 
+    from slmwiki.acceleration import bind_local_device, fsdp_enabled, gpu_fast_path
     from slmwiki.data import load_chat_jsonl, to_dataset
     from slmwiki.loading import choose_compute_dtype, load_base_model, load_tokenizer, resolve_model
 
@@ -190,8 +191,9 @@ def finetune(
         )
     resolved = resolve_model(config.model)
 
-    # --- 2. Seed and threads ------------------------------------------------------------------------
+    # --- 2. Seed, threads and (under accelerate launch / torchrun) this process's GPU ----------------
     set_seed(config.seed)
+    bind_local_device()
     if config.num_threads is not None:
         torch.set_num_threads(config.num_threads)
 
@@ -210,9 +212,13 @@ def finetune(
         trust_remote_code=config.trust_remote_code,
         attn_implementation=config.attn_implementation,
     )
+    # On a CUDA GPU: padding-free packing, varlen attention, micro-batch by GPU memory (slmwiki.acceleration).
+    fast = gpu_fast_path(config, model, tokenizer, train_examples) if cuda else None
+    use_gradient_checkpointing = fast.gradient_checkpointing if fast else config.gradient_checkpointing
 
     # --- 6. Prepare for k-bit training (norms/embeddings in fp32, input gradients) -------------------
-    model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
+    if not fsdp_enabled():  # FSDP needs one dtype throughout, so no fp32 upcast there
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=use_gradient_checkpointing)
 
     # --- 7. LoRA adapters ----------------------------------------------------------------------------
     check_target_modules(model, config.target_modules)
@@ -231,9 +237,13 @@ def finetune(
 
     # --- 8. TRL SFTTrainer --------------------------------------------------------------------------
     watcher = _RunWatcher()
+    sft_config = build_sft_config(config, checkpoints_dir, compute_dtype, progress=progress, cuda=cuda)
+    if fast:
+        fast.apply(sft_config)
     trainer = SFTTrainer(
         model=model,
-        args=build_sft_config(config, checkpoints_dir, compute_dtype, progress=progress, cuda=cuda),
+        args=sft_config,
+        data_collator=fast.data_collator() if fast else None,
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
@@ -276,6 +286,7 @@ def finetune(
         "model_location": resolved.location if not resolved.is_hub_id else resolved.name,
         "compute_dtype": _dtype_label(compute_dtype),
         "quantization": {"quant_type": "nf4", "double_quant": True, "bits": 4},
+        "gpu_fast_path": fast.as_dict() if fast else None,
         "versions": library_versions(),
         "hardware": hardware_info(),
         "parameters": {"trainable": trainable, "total": total},

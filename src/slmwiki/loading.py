@@ -438,8 +438,14 @@ def load_base_model(
         kwargs["attn_implementation"] = attn_implementation
     cuda = device_name() == "cuda"
     if quantize:
+        from slmwiki.acceleration import distributed_load_kwargs
+
         kwargs["quantization_config"] = quantization_config(compute_dtype)
-        if cuda:
+        fsdp = distributed_load_kwargs(compute_dtype) if cuda else {}
+        if fsdp:  # FSDP-QLoRA: 4-bit codes stored in a float dtype, no device_map (FSDP shards itself)
+            kwargs["quantization_config"].bnb_4bit_quant_storage = fsdp["quant_storage"]
+            kwargs["dtype"] = fsdp["dtype"]
+        elif cuda:
             import torch
 
             kwargs["device_map"] = {"": torch.cuda.current_device()}
