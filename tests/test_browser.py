@@ -48,9 +48,9 @@ def browser():
 class Visit:
     """A page in a fresh browser context that records requests and console errors."""
 
-    def __init__(self, browser, base_url: str):
+    def __init__(self, browser, base_url: str, color_scheme: str = "light"):
         self.base_url = base_url
-        self.context = browser.new_context()
+        self.context = browser.new_context(color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.errors: list[str] = []
@@ -75,8 +75,8 @@ def visit(browser, base_url):
     """Factory for recorded page visits."""
     opened: list[Visit] = []
 
-    def factory() -> Visit:
-        v = Visit(browser, base_url)
+    def factory(color_scheme: str = "light") -> Visit:
+        v = Visit(browser, base_url, color_scheme)
         opened.append(v)
         return v
 
@@ -91,17 +91,31 @@ def test_site_has_pages_to_check():
     assert any(p.startswith("notebooks/") and p != "notebooks/" for p in PAGES)
 
 
+# axe needs every element laid out: switch off the rendering shortcut (extra.css: content-visibility) and
+# let lazy-libs.js re-check which regions scroll (it listens to resize) before the audit.
+_AXE_RUN = """async () => {
+    const style = document.createElement('style');
+    style.textContent = '* { content-visibility: visible !important; }';
+    document.head.appendChild(style);
+    window.dispatchEvent(new Event('resize'));
+    await new Promise(resolve => setTimeout(resolve, 400));
+    return (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(x => x.impact === 'serious' || x.impact === 'critical')
+        .map(x => `${x.id} (${x.impact}): ${x.nodes.length}x, z. B. ${JSON.stringify(x.nodes[0].target)}`);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", PAGES)
-def test_page_loads_without_errors_foreign_requests_or_serious_accessibility_violations(visit, path):
-    """Each page: no console error, no request leaving the local server, axe: 0 serious/critical."""
-    v = visit()
+def test_page_loads_without_errors_foreign_requests_or_serious_accessibility_violations(visit, path, scheme):
+    """Each page in both colour schemes: no console error, no foreign request, axe: 0 serious/critical."""
+    v = visit(color_scheme=scheme)
     v.open(path)
-    v.page.add_script_tag(path=str(AXE))
-    violations = v.page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .filter(x => x.impact === 'serious' || x.impact === 'critical')
-            .map(x => `${x.id} (${x.impact}): ${x.nodes.length}x, z. B. ${JSON.stringify(x.nodes[0].target)}`)"""
+    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == (
+        "slate" if scheme == "dark" else "default"
     )
+    v.page.add_script_tag(path=str(AXE))
+    violations = v.page.evaluate(_AXE_RUN)
     assert v.errors == [], v.errors
     assert v.foreign_requests() == []
     assert violations == []
@@ -148,43 +162,105 @@ def _pages_containing(marker: str) -> list[str]:
     return [p for p in PAGES if marker in (SITE / p / "index.html").read_text(encoding="utf-8")]
 
 
-def test_formulas_render_on_chapter_page_and_after_instant_navigation(visit):
-    """MathJax typesets a chapter page, and again after in-site navigation to another chapter."""
+def _requested(v: Visit, suffix: str) -> bool:
+    return any(u.split("?")[0].endswith(suffix) for u in v.requests)
+
+
+def _notebooks_with_math() -> list[str]:
+    candidates = [p for p in PAGES if p.startswith("notebooks/") and p != "notebooks/"]
+    return [p for p in candidates if "$" in (SITE / p / "index.html").read_text(encoding="utf-8")]
+
+
+def _scroll_to_first_math_cell(v: Visit) -> None:
+    """Scrolls to the first Markdown cell with math (source `$…$` or, if typeset already, MathJax output)."""
+    v.page.evaluate(
+        """() => [...document.querySelectorAll('.jp-RenderedMarkdown')]
+            .find(c => c.textContent.includes('$') || c.querySelector('mjx-container')).scrollIntoView()"""
+    )
+
+
+def test_formulas_are_visible_on_chapter_pages_without_mathjax_in_the_browser(visit):
+    """Chapter formulas arrive rendered (visible SVG), also after instant navigation; MathJax never loads."""
     with_math = _pages_containing('class="arithmatex"')
     assert len(with_math) >= 2
     v = visit()
     v.open(with_math[0])
-    v.page.wait_for_selector("mjx-container", timeout=20000)
+    formula = v.page.locator("article mjx-container svg").first
+    formula.scroll_into_view_if_needed()
+    box = formula.bounding_box()
+    assert box and box["width"] > 4 and box["height"] > 4
     target = with_math[1].rstrip("/").split("/")[-1]
     v.page.click(f"nav.md-nav--primary a.md-nav__link[href$='{target}/']")
     v.page.wait_for_url(f"**/{with_math[1]}")
-    v.page.wait_for_selector("article mjx-container", timeout=20000)
+    v.page.wait_for_selector("article mjx-container svg use", state="attached", timeout=20000)
+    assert (
+        v.page.locator("article .arithmatex").count()
+        == v.page.locator("article .arithmatex mjx-container").count()
+    )
+    assert not _requested(v, "mathjax/tex-chtml.js")
     assert v.errors == [] and v.foreign_requests() == []
 
 
 def test_formulas_render_on_a_notebook_page(visit):
-    """A notebook page whose Markdown contains $…$ math gets MathJax output."""
-    candidates = [p for p in PAGES if p.startswith("notebooks/") and p != "notebooks/"]
-    with_math = [p for p in candidates if "$" in (SITE / p / "index.html").read_text(encoding="utf-8")]
+    """A notebook page whose Markdown contains $…$ math gets MathJax output once the math is in view."""
+    with_math = _notebooks_with_math()
     assert with_math, "kein Notebook mit Formeln gefunden"
     v = visit()
     v.open(with_math[0])
-    v.page.wait_for_selector(".jupyter-wrapper mjx-container", timeout=20000)
-    assert v.errors == []
+    _scroll_to_first_math_cell(v)
+    v.page.wait_for_selector(".jupyter-wrapper mjx-container", timeout=30000)
+    assert _requested(v, "mathjax/tex-chtml.js")
+    assert v.errors == [] and v.foreign_requests() == []
+
+
+def test_formulas_render_on_a_notebook_page_reached_by_instant_navigation(visit):
+    """From a chapter page, in-site navigation to a notebook page typesets its math in the browser."""
+    with_math = _notebooks_with_math()
+    assert with_math
+    v = visit()
+    v.open("2_Komplexitaetsreduktion/")
+    name = with_math[0].rstrip("/").split("/")[-1]
+    v.page.click(f"nav.md-nav--primary a.md-nav__link[href$='{name}/']")
+    v.page.wait_for_url(f"**/{with_math[0]}")
+    v.page.wait_for_selector(".jupyter-wrapper", timeout=20000)
+    _scroll_to_first_math_cell(v)
+    v.page.wait_for_selector(".jupyter-wrapper mjx-container", timeout=30000)
+    assert v.errors == [] and v.foreign_requests() == []
 
 
 def test_mermaid_diagrams_render_from_the_local_copy(visit):
-    """A page with a mermaid diagram renders it using the vendored mermaid.min.js."""
+    """A page with a mermaid diagram renders it using the vendored mermaid.min.js once it is scrolled to."""
     pages = _pages_containing('class="mermaid"')
     assert pages, "keine Seite mit Mermaid-Diagramm"
     v = visit()
     v.open(pages[0])
-    v.page.wait_for_selector("div.mermaid", timeout=20000)
-    assert v.page.locator("pre.mermaid").count() == 0
-    assert any(u.endswith("assets/vendor/mermaid/mermaid.min.js") for u in v.requests)
+    v.page.locator("pre.mermaid").first.scroll_into_view_if_needed()
+    v.page.wait_for_selector("div.mermaid", timeout=30000)
+    assert _requested(v, "assets/vendor/mermaid/mermaid.min.js")
     box = v.page.locator("div.mermaid").first.bounding_box()
     assert box and box["height"] > 40
     assert v.errors == [] and v.foreign_requests() == []
+
+
+def test_mermaid_is_loaded_only_when_a_diagram_comes_near_the_viewport(visit):
+    """The 3,5 MB mermaid bundle isn't fetched while the diagram lies far below the visible part."""
+    far_below = None
+    for path in _pages_containing('class="mermaid"'):
+        v = visit()
+        v.open(path)
+        top = v.page.evaluate(
+            "() => document.querySelector('pre.mermaid').getBoundingClientRect().top - window.innerHeight"
+        )
+        if top > 1000:  # lazy-libs.js starts loading 400 px before the diagram is visible
+            far_below = path
+            break
+    assert far_below, "keine Seite mit einem Diagramm weit unterhalb des sichtbaren Bereichs"
+    v.page.wait_for_timeout(500)
+    assert not _requested(v, "mermaid.min.js")
+    assert v.page.locator("pre.mermaid").count() >= 1
+    v.page.locator("pre.mermaid").first.scroll_into_view_if_needed()
+    v.page.wait_for_selector("div.mermaid", timeout=30000)
+    assert _requested(v, "mermaid.min.js")
 
 
 def test_dark_mode_toggle_switches_scheme_and_persists_after_reload(visit):

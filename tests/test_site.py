@@ -172,3 +172,173 @@ def test_pages_workflow_builds_with_make_build_and_deploys_with_official_actions
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build"
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def test_pages_workflow_sets_up_node_before_building_for_build_time_formulas():
+    """The Pages workflow provides Node.js (MathJax renders formulas at build time) before `make build`."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in steps]
+    build_index = next(i for i, s in enumerate(steps) if s.get("run", "").strip().startswith("make build"))
+    assert "actions/setup-node" in uses[:build_index]
+    assert str(steps[uses.index("actions/setup-node")]["with"]["node-version"]).split(".")[0] >= "18"
+
+
+# ---- Formulas rendered at build time (hooks/server_math.py) ----------------------------------------
+
+_WRAPPER = re.compile(r'<(span|div) class="arithmatex">(.*?)</\1>', re.DOTALL)
+
+
+def _markdown_pages() -> list[Path]:
+    return [
+        p
+        for p in _pages()
+        if "notebooks" not in p.relative_to(SITE).parts[:1] or p.parent == SITE / "notebooks"
+    ]
+
+
+def test_markdown_pages_carry_server_rendered_formulas_and_no_tex_source():
+    """Every arithmatex element of a Markdown page holds MathJax's SVG output, none its TeX source."""
+    with_math = {}
+    for page in _markdown_pages():
+        html = page.read_text(encoding="utf-8")
+        wrappers = _WRAPPER.findall(html)
+        leftovers = [body[:60] for _tag, body in wrappers if not body.startswith("<mjx-container")]
+        assert leftovers == [], f"{page.relative_to(SITE)}: {leftovers[:3]}"
+        if wrappers:
+            with_math[page.relative_to(SITE).as_posix()] = len(wrappers)
+    # the chapters on complexity reduction and architecture are full of formulas ($…$ in their sources)
+    assert with_math.get("2_Komplexitaetsreduktion/index.html", 0) >= 20
+    assert with_math.get("3_SLMs_Architecture/index.html", 0) >= 5
+    chapter = (SITE / "2_Komplexitaetsreduktion" / "index.html").read_text(encoding="utf-8")
+    assert (
+        chapter.count('<mjx-container class="MathJax" jax="SVG"')
+        == with_math["2_Komplexitaetsreduktion/index.html"]
+    )
+
+
+def test_formula_glyphs_referenced_by_a_page_are_defined_on_that_page():
+    """Each `<use href="#MJX-…">` of a formula points to a glyph path that the same page defines."""
+    for page in _markdown_pages():
+        html = page.read_text(encoding="utf-8")
+        used = set(re.findall(r'(?:xlink:)?href="#(MJX-[^"]+)"', html))
+        defined = set(re.findall(r'<path id="(MJX-[^"]+)"', html))
+        assert used <= defined, f"{page.relative_to(SITE)}: {sorted(used - defined)[:5]}"
+        assert len(defined) == len(re.findall(r'<path id="MJX-', html)), "doppelte Glyphen-IDs"
+
+
+def test_formulas_are_hidden_svg_plus_assistive_mathml_for_screen_readers():
+    """Formula SVGs are aria-hidden and come with MathML that screen readers read instead."""
+    html = (SITE / "2_Komplexitaetsreduktion" / "index.html").read_text(encoding="utf-8")
+    containers = re.findall(r"<mjx-container.*?</mjx-container>", html, re.DOTALL)
+    assert containers
+    for container in containers:
+        assert re.search(r'<svg [^>]*aria-hidden="true"', container)
+        assert "<mjx-assistive-mml" in container and "<math" in container
+
+
+def test_markdown_pages_load_no_mathjax_script_and_notebook_pages_still_can():
+    """Markdown pages ship no MathJax loader; the loader for notebook pages stays with the site."""
+    for page in _markdown_pages():
+        assert "tex-chtml" not in page.read_text(encoding="utf-8"), page
+    assert (SITE / "assets" / "vendor" / "mathjax" / "tex-chtml.js").exists()
+
+
+def _server_math():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("server_math", ROOT / "hooks" / "server_math.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_server_math_renders_tex_to_svg_with_mathml_of_the_same_formula():
+    """MathJax in Node turns x^2 into an SVG plus the MathML <msup><mi>x</mi><mn>2</mn></msup>.
+
+    The MathML is what TeX's x^2 means (a superscript 2 on the identifier x), written by hand.
+    """
+    results, css = _server_math().render([("x^2", False), ("\\frac{a}{b}", True)])
+    inline, display = results
+    assert inline["error"] is None and display["error"] is None
+    assert inline["html"].startswith('<mjx-container class="MathJax" jax="SVG"')
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" in inline["html"]
+    assert 'display="true"' in display["html"] and "<mfrac><mi>a</mi><mi>b</mi></mfrac>" in display["html"]
+    assert set(re.findall(r'href="#([^"]+)"', inline["html"])) <= set(inline["glyphs"])
+    assert "mjx-assistive-mml" in css
+
+
+def test_server_math_reports_faulty_formulas_instead_of_rendering_them():
+    """An unknown macro or a missing brace comes back as an error, not as red text on the page."""
+    results, _css = _server_math().render([("\\unbekannt x", False), ("\\frac{a", False)])
+    assert results[0]["html"] is None and "\\unbekannt" in results[0]["error"]
+    assert results[1]["html"] is None and results[1]["error"]
+
+
+def test_server_math_without_node_fails_with_a_german_hint(monkeypatch):
+    """Without Node.js the build stops with a German message that says what to install."""
+    from mkdocs.exceptions import PluginError
+
+    module = _server_math()
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    with pytest.raises(PluginError, match="Node.js fehlt.*make install"):
+        module.render([("x", False)])
+
+
+# ---- Notebook pages and other page fixes (hooks/site_hooks.py) -------------------------------------
+
+
+def _site_hooks():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_hooks", ROOT / "hooks" / "site_hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_css_pruning_keeps_rules_that_can_match_and_drops_the_others():
+    """Rules needing an absent class go; :not(), :is(), attribute values and @media are handled."""
+    css = (
+        ".a .b{x:1}.a{y:2}.c:not(.d){z:3}.a:not(.d){v:4}.x :is(.y,.z) .a{k:1}"
+        '.a[data-t="v.gone"],.gone{m:1}@media (max-width:1px){.b{q:1}.a{w:2}}'
+    )
+    page = '<div class="a"></div><style>' + css + " " * 60_000 + "</style>"
+    pruned = _site_hooks().prune_unused_css(page)
+    expected = (
+        '.a{y:2}.a:not(.d){v:4}.x :is(.y,.z) .a{k:1}.a[data-t="v.gone"]{m:1}@media (max-width:1px){.a{w:2}}'
+    )
+    assert pruned == f'<div class="a"></div><style>{expected}</style>'
+    small = '<div class="a"></div><style>.gone{m:1}</style>'
+    assert _site_hooks().prune_unused_css(small) == small
+
+
+def test_notebook_pages_keep_only_the_jupyter_css_they_use():
+    """Notebook pages no longer carry JupyterLab rules for widgets they don't contain (e.g. bp3 buttons)."""
+    pages = list((SITE / "notebooks").glob("*/index.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert ".bp3-button" not in html, page
+        assert ".jupyter-wrapper .jp-OutputArea-output" in html.replace("\n", ""), page
+        assert "<style>['" not in html.replace(" ", "")
+
+
+def test_task_list_checkboxes_are_named_by_their_item_text():
+    """pymdownx.tasklist checkboxes get the item's text as aria-label (axe: label)."""
+    html = (
+        '<ul class="task-list"><li class="task-list-item"><label class="task-list-control">'
+        '<input type="checkbox" disabled/><span class="task-list-indicator"></span></label> '
+        "Daten <strong>prüfen</strong> &amp; „testen“<ul><li>Unterpunkt</li></ul></li></ul>"
+    )
+
+    class Page:
+        class file:  # noqa: N801 – mimics mkdocs' Page.file
+            src_uri = "kapitel.md"
+
+    out = _site_hooks().on_page_content(html, Page(), {}, None)
+    assert 'aria-label="Daten prüfen &amp; „testen“"' in out
+    for page in _pages():
+        for tag in re.findall(r'<input type="checkbox"[^>]*>', page.read_text(encoding="utf-8")):
+            if "task-list" in tag or "disabled" in tag:
+                assert re.search(r'aria-label="[^"]+"', tag), f"{page.relative_to(SITE)}: {tag}"
