@@ -143,7 +143,7 @@ def to_prompt_completion(example: dict[str, Any]) -> dict[str, list[dict[str, st
     return {"prompt": messages[:-1], "completion": [messages[-1]]}
 
 
-def to_dataset(examples: list[dict[str, Any]]):  # -> datasets.Dataset
+def to_dataset(examples: list[dict[str, Any]]) -> Any:  # datasets.Dataset
     """Wandelt geprüfte Beispiele in ein `datasets.Dataset` im Prompt-Completion-Format.
 
     Args:

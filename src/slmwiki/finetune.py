@@ -328,7 +328,7 @@ def build_sft_config(
     *,
     progress: bool = True,
     cuda: bool = False,
-):  # -> trl.SFTConfig
+) -> Any:  # trl.SFTConfig
     """Übersetzt die `FinetuneConfig` in TRLs `SFTConfig`.
 
     Gemischte Genauigkeit (Autocast) folgt der Rechengenauigkeit: bf16 → `bf16=True`, fp16 → auf

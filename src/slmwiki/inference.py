@@ -66,7 +66,7 @@ def check_adapter_dir(adapter_dir: str | Path) -> Path:
     return path
 
 
-def attach_adapter(base: PreTrainedModel, adapter_dir: str | Path, base_name: str = "Basismodell"):
+def attach_adapter(base: PreTrainedModel, adapter_dir: str | Path, base_name: str = "Basismodell") -> Any:
     """Setzt einen gespeicherten LoRA-Adapter auf ein Basismodell.
 
     Args:
@@ -189,7 +189,7 @@ def _stop_token_ids(model, tokenizer) -> list[int]:
 
 
 def generate(
-    model,
+    model: Any,
     tokenizer: PreTrainedTokenizerBase,
     prompt: str,
     *,
