@@ -1,23 +1,25 @@
 """CPU-Benchmark: die QLoRA-Demo-Konfiguration gegen eine naive TRL-Baseline auf denselben Daten.
 
 Gemessen werden Sekunden pro Optimierungsschritt und verarbeitete Token pro Sekunde (ohne den ersten,
-aufwärmenden Schritt). Beide Läufe nutzen dasselbe Modell (SmolLM2-135M-Instruct, 4-Bit-NF4 mit Double
-Quantization), dieselbe LoRA-Konfiguration (r = 16, alpha = 32, all-linear), dieselbe Lernrate,
+aufwärmenden Schritt). Alle Läufe nutzen dasselbe Modell (SmolLM2-135M-Instruct, 4-Bit-NF4 mit Double
+Quantization), LoRA mit r = 16, alpha = 32 auf allen linearen Schichten, dieselbe Lernrate (die der Demo),
 dieselbe Batchgröße und data/train.jsonl.
 
-- **Naive Baseline** – so, wie es verbreitete Tutorials schreiben: TRL-`SFTTrainer` mit dem
-  `messages`-Datensatz, `bnb_4bit_compute_dtype=float32`, sonst TRL-Standardwerte (Aktivierungs-Checkpointing
-  an, `max_length` 1024, kein Packing, LoRA-Gewichte von TRL in bf16 umgewandelt), `bf16=False` (fp32 wie in
-  der Aufgabe festgelegt).
-- **Demo** – `configs/smollm2-135m-cpu.yaml` über `slmwiki.finetune.finetune` (ganzer Lauf mit Auswertung
-  vorher/nachher auf data/eval.jsonl): Rechengenauigkeit nach CPU-Befehlssatz, kein Checkpointing,
-  Packing ohne Padding, `max_seq_length` 256, LoRA-Gewichte in der Rechengenauigkeit.
+1. **Naive Baseline** – so, wie es verbreitete Tutorials schreiben: TRL-`SFTTrainer` mit dem
+   `messages`-Datensatz und `peft_config`, `bnb_4bit_compute_dtype=float32` und `bf16=False` (fp32 wie in der
+   Aufgabe festgelegt), sonst TRL-Standardwerte: Aktivierungs-Checkpointing an, `max_length` 1024, kein
+   Packing, zufällige Reihenfolge, LoRA-Dropout 0,05, und TRL wandelt die LoRA-Gewichte eines quantisierten
+   Modells in bf16 um.
+2. **Zwischenschritt** – wie 1, nur die LoRA-Gewichte in fp32: zeigt, was allein die Rechengenauigkeit
+   ausmacht (auf CPUs ohne bf16-Befehle wird bf16 emuliert).
+3. **Demo** – `configs/smollm2-135m-cpu.yaml` über `slmwiki.finetune.finetune` als ganzer Lauf mit Auswertung
+   vorher/nachher auf data/eval.jsonl: Rechengenauigkeit nach CPU-Befehlssatz (auch für LoRA), kein
+   Checkpointing, LoRA-Dropout 0, Längen-Gruppierung statt Packing (ohne FlashAttention rechnet die
+   Attention gepackter Blöcke über den ganzen Block), `max_seq_length` 256.
 
-Token zählt transformers („non_padding“): bei der Baseline über die attention_mask, beim gepackten Lauf
-als Token ungleich dem Padding-Token. Bei SmolLM2 ist das Padding-Token `<|im_end|>`; im gepackten Lauf
-fallen diese Token (drei je Beispiel) aus der Zählung – die Demo wird also leicht unterschätzt.
+Token zählt transformers („non_padding“, über die attention_mask), für alle Läufe gleich.
 
-Aufruf (dauert auf 2 Kernen etwa 5–6 Minuten; andere Last auf der Maschine verfälscht die Zeiten, die
+Aufruf (dauert auf 2 freien Kernen einige Minuten; andere Last auf der Maschine verfälscht die Zeiten, die
 Lastmittel stehen deshalb im Ergebnis):
 
     python benchmarks/cpu_finetune.py --out benchmarks/results/cpu_finetune.json
@@ -37,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "configs" / "smollm2-135m-cpu.yaml"
+#: Läufe in dieser Reihenfolge: Baseline, Zwischenschritt (nur LoRA in fp32), Demo.
+KINDS = ("baseline", "baseline_lora_fp32", "demo")
 
 
 def _meter():
@@ -73,8 +77,12 @@ def _summary(meter) -> dict:
     }
 
 
-def run_baseline(steps: int, batch: int, learning_rate: float) -> dict:
-    """Die naive TRL-Baseline (siehe Moduldocstring)."""
+def run_baseline(steps: int, batch: int, learning_rate: float, lora_fp32: bool = False) -> dict:
+    """Die naive TRL-Baseline (siehe Moduldocstring).
+
+    Mit `lora_fp32=True` (Zwischenschritt zur Einordnung) werden die LoRA-Gewichte nach dem Aufbau des
+    Trainers wieder in fp32 umgewandelt – sonst bleibt alles wie in der Baseline.
+    """
     import torch
     from datasets import Dataset
     from peft import LoraConfig, prepare_model_for_kbit_training
@@ -120,9 +128,16 @@ def run_baseline(steps: int, batch: int, learning_rate: float) -> dict:
             ),
             callbacks=[meter],
         )
+        if lora_fp32:
+            for param in trainer.model.parameters():
+                if param.requires_grad:
+                    param.data = param.data.float()
         trainer.train()
+    description = "TRL-Standardwerte, messages-Datensatz, fp32-Rechnen, Checkpointing an, kein Packing"
+    if lora_fp32:
+        description += "; nur die LoRA-Gewichte in fp32 statt bf16"
     return {
-        "description": "TRL-Standardwerte, messages-Datensatz, fp32-Rechnen, Checkpointing an, kein Packing",
+        "description": description,
         "gradient_checkpointing": True,
         "packing": False,
         "max_length": args.max_length,
@@ -165,6 +180,8 @@ def _worker(kind: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     if kind == "baseline":
         result = run_baseline(args.baseline_steps, args.batch, args.learning_rate)
+    elif kind == "baseline_lora_fp32":
+        result = run_baseline(args.baseline_steps, args.batch, args.learning_rate, lora_fp32=True)
     else:
         result = run_demo(args.demo_override)
     result["wall_seconds"] = round(time.perf_counter() - started, 1)
@@ -197,13 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "cpu_finetune.json"))
     parser.add_argument("--baseline-steps", type=int, default=10, help="Schritte der Baseline (Standard 10)")
     parser.add_argument("--batch", type=int, default=4, help="Batchgröße beider Läufe (wie die Demo)")
-    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument(
+        "--learning-rate", type=float, default=None, help="Lernrate der Baseline (Standard: die der Demo)"
+    )
     parser.add_argument(
         "--demo-override", action="append", default=[], help="z. B. max_steps=20 (zum Ausprobieren)"
     )
-    parser.add_argument("--worker", choices=("baseline", "demo"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.learning_rate is None:
+        from slmwiki.config import FinetuneConfig
+
+        args.learning_rate = FinetuneConfig.from_yaml(DEMO_CONFIG).learning_rate
     if args.worker:
         _worker(args.worker, args)
         return 0
@@ -211,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("baseline", "demo"):
+        for kind in KINDS:
             out = Path(tmp) / f"{kind}.json"
             command = [
                 sys.executable,
@@ -233,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(command, check=True, cwd=ROOT)
             results[kind] = json.loads(out.read_text(encoding="utf-8"))
     baseline, demo = results["baseline"], results["demo"]
+    intermediate = results["baseline_lora_fp32"]
     report = {
         "benchmark": "benchmarks/cpu_finetune.py",
         "command": "python benchmarks/cpu_finetune.py --out benchmarks/results/cpu_finetune.json",
@@ -241,7 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         "data": "data/train.jsonl (Training), data/eval.jsonl (Auswertung der Demo)",
         "environment": _environment(),
         "baseline": baseline,
+        "baseline_lora_fp32": intermediate,
         "demo": demo,
+        "speedup_lora_fp32_only": round(intermediate["tokens_per_second"] / baseline["tokens_per_second"], 2),
         "speedup_tokens_per_second": round(demo["tokens_per_second"] / baseline["tokens_per_second"], 2),
         "speedup_seconds_per_step": round(
             baseline["seconds_per_step_median"] / demo["seconds_per_step_median"], 2

@@ -181,6 +181,7 @@ def test_finetune_generate_and_compare_succeed_on_tiny_gemma(tmp_path, capsys, g
     assert main(["finetune", "--config", str(config), "--quiet", "--max_steps", "1"]) == 0
     out = capsys.readouterr().out
     assert "Fertig nach" in out and "Auswertungsverlust" in out
+    assert "{'loss'" not in out  # --quiet: no trainer log dictionaries
     adapter = tmp_path / "out" / "adapter"
     assert json.loads((tmp_path / "out" / "run.json").read_text())["global_step"] == 1
 

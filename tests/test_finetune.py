@@ -12,8 +12,6 @@ from conftest import smollm2_config
 
 from slmwiki.errors import ConfigError
 
-pytestmark = pytest.mark.slow
-
 
 def lora_modules(model):
     return {
@@ -21,6 +19,7 @@ def lora_modules(model):
     }
 
 
+@pytest.mark.slow
 def test_base_layers_are_nf4_linear4bit_with_lora_on_top(smollm2_run):
     """Unter jedem LoRA-Modul liegt eine bitsandbytes-Linear4bit-Schicht mit NF4; alle 7 Projektionen × 30 Blöcke."""
     import bitsandbytes as bnb
@@ -32,12 +31,14 @@ def test_base_layers_are_nf4_linear4bit_with_lora_on_top(smollm2_run):
         assert module.base_layer.weight.quant_state.quant_type == "nf4"
 
 
+@pytest.mark.slow
 def test_lora_b_matrices_moved_away_from_zero(smollm2_run):
     """LoRA startet mit B = 0 (peft-Standard, Hu et al. 2021); nach dem Training ist jedes B ungleich null."""
     modules = lora_modules(smollm2_run.model)
     assert all(float(m.lora_B["default"].weight.detach().abs().max()) > 0 for m in modules.values())
 
 
+@pytest.mark.slow
 def test_quantized_base_weights_are_unchanged_by_training(smollm2_run):
     """Die gepackten NF4-Gewichte und ihre Skalen sind nach dem Training bitgleich mit einem frisch geladenen Modell."""
     import torch
@@ -53,6 +54,7 @@ def test_quantized_base_weights_are_unchanged_by_training(smollm2_run):
         ), name
 
 
+@pytest.mark.slow
 def test_only_lora_parameters_are_trainable(smollm2_run):
     """Trainierbar sind nur LoRA-Matrizen: r·(d_in + d_out) je Schicht, gezählt aus den Modellformen."""
     record = smollm2_run.record
@@ -65,6 +67,7 @@ def test_only_lora_parameters_are_trainable(smollm2_run):
     assert all(("lora_" in n) == p.requires_grad for n, p in smollm2_run.model.named_parameters())
 
 
+@pytest.mark.slow
 def test_run_record_contains_curve_eval_versions_hardware_and_costs(smollm2_run):
     """run.json enthält Konfiguration, Versionen, Hardware, Verlustkurve, Auswertung vorher/nachher, Dauer, Speicher."""
     record = json.loads(smollm2_run.run_file.read_text(encoding="utf-8"))
@@ -81,11 +84,13 @@ def test_run_record_contains_curve_eval_versions_hardware_and_costs(smollm2_run)
     assert record["quantization"] == {"quant_type": "nf4", "double_quant": True, "bits": 4}
 
 
+@pytest.mark.slow
 def test_eval_loss_on_the_training_examples_drops(smollm2_run):
     """Nach 4 Schritten (Lernrate 1e-3) sinkt der Verlust auf den ausgewerteten Trainingsbeispielen."""
     assert smollm2_run.eval_loss_after < smollm2_run.eval_loss_before
 
 
+@pytest.mark.slow
 def test_output_folder_has_adapter_tokenizer_and_no_leftovers(smollm2_run):
     """Der Ausgabeordner enthält adapter/ und run.json, keine Checkpoints und keine temporären Ordner."""
     out = smollm2_run.output_dir
@@ -101,6 +106,7 @@ def test_output_folder_has_adapter_tokenizer_and_no_leftovers(smollm2_run):
     assert json.loads((adapter / "slmwiki_adapter.json").read_text())["base_model"] == "smollm2-135m"
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_same_step_count(tmp_path, session_chat_files, smollm2_run):
     """SIGINT in Schritt 2 speichert checkpoint-2; --resume endet bei Schritt 4 wie der ununterbrochene Lauf."""
     from transformers import TrainerCallback
@@ -162,3 +168,16 @@ def test_failed_rerun_keeps_the_previous_complete_output(tmp_path, session_chat_
         )
     assert {p.name: p.read_bytes() for p in (output / "adapter").iterdir()} == before
     assert first.run_file.read_bytes() == run_json
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_training_is_recorded_and_handlers_are_restored(signum):
+    """SIGINT und SIGTERM beenden den Prozess nicht, sondern setzen das Stopp-Signal; danach gelten die alten Handler."""
+    from slmwiki.finetune import _RunWatcher, _stop_on_signal
+
+    before = signal.getsignal(signum)
+    watcher = _RunWatcher()
+    with _stop_on_signal(watcher):
+        os.kill(os.getpid(), signum)
+    assert watcher.signal_received == signum
+    assert signal.getsignal(signum) is before

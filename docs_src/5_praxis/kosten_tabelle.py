@@ -16,7 +16,7 @@ result = compare(data.default_scenarios(model), volume)
 
 print(
     f"Beispielvolumen: **{number(volume)} Tokens je Monat**, Modell {data.models[model]}, "
-    "alle weiteren Annahmen wie im Abschnitt [Annahmen und Quellen](#annahmen).\n"
+    "alle weiteren Annahmen wie im Abschnitt „Annahmen und Quellen“ weiter unten.\n"
 )
 print("| Option | Art | Kosten je Monat | je 1 Mio. Tokens | Hinweis |")
 print("|---|---|---:|---:|---|")

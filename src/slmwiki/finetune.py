@@ -38,6 +38,7 @@ import signal
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from transformers import TrainerCallback
+from transformers import PrinterCallback, TrainerCallback
 
 from slmwiki import __version__
 from slmwiki.config import FinetuneConfig
@@ -197,59 +198,67 @@ def finetune(
     if config.num_threads is not None:
         torch.set_num_threads(config.num_threads)
 
-    # --- 3. Tokenizer with chat template -------------------------------------------------------
-    tokenizer = load_tokenizer(resolved, trust_remote_code=config.trust_remote_code)
+    # Steps 3-8 build tokenizer, data, model and trainer; their progress bars only when wanted.
+    with contextlib.nullcontext() if progress else _progress_bars_off():
+        # --- 3. Tokenizer with chat template -------------------------------------------------------
+        tokenizer = load_tokenizer(resolved, trust_remote_code=config.trust_remote_code)
 
-    # --- 4. Data: prompt/completion, so the loss covers only the answer and its end-of-turn token --
-    train_dataset = to_dataset(train_examples)
-    eval_dataset = to_dataset(eval_examples) if eval_examples else None
+        # --- 4. Data: prompt/completion, so the loss covers only the answer and its end-of-turn token --
+        train_dataset = to_dataset(train_examples)
+        eval_dataset = to_dataset(eval_examples) if eval_examples else None
 
-    # --- 5. Base model in 4-bit NF4 with double quantization ------------------------------------
-    model = load_base_model(
-        resolved,
-        quantize=True,
-        compute_dtype=compute_dtype,
-        trust_remote_code=config.trust_remote_code,
-        attn_implementation=config.attn_implementation,
-    )
-    # On a CUDA GPU: padding-free packing, varlen attention, micro-batch by GPU memory (slmwiki.acceleration).
-    fast = gpu_fast_path(config, model, tokenizer, train_examples) if cuda else None
-    use_gradient_checkpointing = fast.gradient_checkpointing if fast else config.gradient_checkpointing
+        # --- 5. Base model in 4-bit NF4 with double quantization ------------------------------------
+        model = load_base_model(
+            resolved,
+            quantize=True,
+            compute_dtype=compute_dtype,
+            trust_remote_code=config.trust_remote_code,
+            attn_implementation=config.attn_implementation,
+        )
+        # On a CUDA GPU: padding-free packing, varlen attention, micro-batch by GPU memory (slmwiki.acceleration).
+        fast = gpu_fast_path(config, model, tokenizer, train_examples) if cuda else None
+        use_gradient_checkpointing = fast.gradient_checkpointing if fast else config.gradient_checkpointing
 
-    # --- 6. Prepare for k-bit training (norms/embeddings in fp32, input gradients) -------------------
-    if not fsdp_enabled():  # FSDP needs one dtype throughout, so no fp32 upcast there
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=use_gradient_checkpointing)
+        # --- 6. Prepare for k-bit training (norms/embeddings in fp32, input gradients) -------------------
+        if not fsdp_enabled():  # FSDP needs one dtype throughout, so no fp32 upcast there
+            model = prepare_model_for_kbit_training(
+                model, use_gradient_checkpointing=use_gradient_checkpointing
+            )
 
-    # --- 7. LoRA adapters ----------------------------------------------------------------------------
-    check_target_modules(model, config.target_modules)
-    lora_config = LoraConfig(
-        r=config.lora_r,
-        lora_alpha=config.lora_alpha,
-        lora_dropout=config.lora_dropout,
-        target_modules=config.target_modules,
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, lora_config)
-    trainable, total = (
-        model.get_nb_trainable_parameters()
-    )  # counts packed 4-bit weights as 2 parameters per byte
+        # --- 7. LoRA adapters ----------------------------------------------------------------------------
+        check_target_modules(model, config.target_modules)
+        lora_config = LoraConfig(
+            r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=config.target_modules,
+            bias="none",
+            task_type="CAUSAL_LM",
+        )
+        with warnings.catch_warnings():
+            # peft reads the deprecated `is_gradient_checkpointing` property of transformers 5 models
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            model = get_peft_model(model, lora_config)
+        # peft counts each packed 4-bit byte as two parameters, so `total` is the real model size.
+        trainable, total = model.get_nb_trainable_parameters()
 
-    # --- 8. TRL SFTTrainer --------------------------------------------------------------------------
-    watcher = _RunWatcher()
-    sft_config = build_sft_config(config, checkpoints_dir, compute_dtype, progress=progress, cuda=cuda)
-    if fast:
-        fast.apply(sft_config)
-    trainer = SFTTrainer(
-        model=model,
-        args=sft_config,
-        data_collator=fast.data_collator() if fast else None,
-        train_dataset=train_dataset,
-        eval_dataset=eval_dataset,
-        processing_class=tokenizer,
-        callbacks=[watcher, *(callbacks or [])],
-    )
-    _match_adapter_dtype(trainer.model, compute_dtype)
+        # --- 8. TRL SFTTrainer --------------------------------------------------------------------------
+        watcher = _RunWatcher()
+        sft_config = build_sft_config(config, checkpoints_dir, compute_dtype, progress=progress, cuda=cuda)
+        if fast:
+            fast.apply(sft_config)
+        trainer = SFTTrainer(
+            model=model,
+            args=sft_config,
+            data_collator=fast.data_collator() if fast else None,
+            train_dataset=train_dataset,
+            eval_dataset=eval_dataset,
+            processing_class=tokenizer,
+            callbacks=[watcher, *(callbacks or [])],
+        )
+        _match_adapter_dtype(trainer.model, compute_dtype)
+    if not progress:
+        trainer.remove_callback(PrinterCallback)  # no log dicts on stdout either
     if cuda:
         torch.cuda.reset_peak_memory_stats()
 
@@ -622,6 +631,25 @@ def _stop_on_signal(watcher: _RunWatcher) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def _progress_bars_off() -> Iterator[None]:
+    """Schaltet die Fortschrittsbalken von datasets und transformers vorübergehend ab."""
+    import datasets
+    from transformers.utils import logging as hf_logging
+
+    datasets_on = datasets.is_progress_bar_enabled()
+    transformers_on = hf_logging.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if datasets_on:
+            datasets.enable_progress_bars()
+        if transformers_on:
+            hf_logging.enable_progress_bar()
 
 
 def _evaluate(trainer) -> dict[str, float]:

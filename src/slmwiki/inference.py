@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +85,10 @@ def attach_adapter(base: PreTrainedModel, adapter_dir: str | Path, base_name: st
 
     path = check_adapter_dir(adapter_dir)
     try:
-        model = PeftModel.from_pretrained(base, path, is_trainable=False)
+        with warnings.catch_warnings():
+            # peft reads the deprecated `is_gradient_checkpointing` property of transformers 5 models
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            model = PeftModel.from_pretrained(base, path, is_trainable=False)
     except (RuntimeError, ValueError, KeyError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(
@@ -305,6 +309,7 @@ def compare(
     adapter: str | Path | None = None,
     *,
     max_new_tokens: int = 120,
+    repetition_penalty: float = 1.1,
     quantize: bool = True,
     loaded: tuple[Any, PreTrainedTokenizerBase] | None = None,
 ) -> list[dict[str, str]]:
@@ -318,6 +323,7 @@ def compare(
         base: Basismodell; `None` nimmt das Basismodell des Adapters.
         adapter: Adapterordner.
         max_new_tokens: Höchstzahl neuer Token je Antwort.
+        repetition_penalty: Strafe für Wiederholungen (kleine Modelle verfallen gierig sonst leicht in Schleifen).
         quantize: Basismodell als 4-Bit-NF4 laden.
         loaded: Schon geladenes `(modell_mit_adapter, tokenizer)`; dann werden `base`,
             `adapter` und `quantize` ignoriert.
@@ -337,10 +343,15 @@ def compare(
     model, tokenizer = loaded
     if not hasattr(model, "disable_adapter"):
         raise ConfigError("Für den Vergleich muss ein Adapter geladen sein.")
+    settings = {
+        "max_new_tokens": max_new_tokens,
+        "temperature": 0.0,
+        "repetition_penalty": repetition_penalty,
+    }
     rows = []
     for question in questions:
         with model.disable_adapter():
-            base_answer = generate(model, tokenizer, question, max_new_tokens=max_new_tokens, temperature=0.0)
-        tuned_answer = generate(model, tokenizer, question, max_new_tokens=max_new_tokens, temperature=0.0)
+            base_answer = generate(model, tokenizer, question, **settings)
+        tuned_answer = generate(model, tokenizer, question, **settings)
         rows.append({"question": question, "base": base_answer, "finetuned": tuned_answer})
     return rows

@@ -214,7 +214,7 @@ def environment_report(info: dict[str, Any] | None = None) -> str:
     libs = ", ".join(f"{name} {versions[name]}" for name in versions if name not in ("python", "slmwiki"))
     threads = info.get("torch_threads")
     cpu = f"{info['cpu']} ({info['cpu_count']} logische Kerne"
-    cpu += f", {threads} torch-Threads)" if threads else ")"
+    cpu += (f", {threads} torch-Thread" + ("s)" if threads != 1 else ")")) if threads else ")"
     if info.get("gpu"):
         gpu = f"{info['gpu']} ({gib(info['gpu_memory_bytes'], 1)})"
     else:
