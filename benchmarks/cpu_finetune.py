@@ -278,9 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "total_wall_seconds": round(time.perf_counter() - started, 1),
         "note": (
-            "Sekunden pro Schritt sind nur bedingt vergleichbar: ein gepackter Schritt enthält mehr Beispiele. "
-            "Maßgeblich ist der Durchsatz in Token pro Sekunde. Lastmittel > Kernzahl bedeuten, dass andere "
-            "Prozesse mitliefen."
+            "Alle Läufe haben 4 Beispiele je Schritt; die Demo gruppiert nach Länge, ihre Schritte enthalten "
+            "also je nach Gruppe unterschiedlich viele Token. Maßgeblich ist der Durchsatz in Token pro "
+            "Sekunde. Lastmittel > Kernzahl bedeuten, dass andere Prozesse mitliefen."
         ),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
