@@ -208,3 +208,46 @@ def test_finetune_generate_and_compare_succeed_on_tiny_gemma(tmp_path, capsys, g
     out = capsys.readouterr().out
     assert "Frage 1: Was ist QLoRA?" in out and "Frage 2: Was ist NF4?" in out
     assert out.count("Basismodell:") == 2 and out.count("Feinabgestimmt:") == 2
+
+
+def test_finetune_under_torchrun_with_two_cpu_processes_writes_one_adapter(tmp_path, gemma_dir):
+    """torchrun mit 2 Prozessen (DDP über gloo auf der CPU): Exit 0, ein Adapter, run.json mit world_size 2.
+
+    Nur Rang 0 schreibt; die Zusammenfassung erscheint einmal, und es bleiben keine temporären Ordner oder
+    Checkpoints liegen.
+    """
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path, model=str(gemma_dir), attn_implementation="eager", eval_max_samples=2)
+    with socket.socket() as probe:  # a free port for the rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_addr",
+        "127.0.0.1",
+        "--master_port",
+        str(port),
+        "-m",
+        "slmwiki.cli",
+        "finetune",
+        "--config",
+        str(config),
+        "--quiet",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("Fertig nach") == 1
+    out = tmp_path / "out"
+    record = json.loads((out / "run.json").read_text())
+    assert record["world_size"] == 2 and record["global_step"] == 2
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert sorted(p.name for p in out.iterdir()) == ["adapter", "run.json"]

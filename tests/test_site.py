@@ -342,3 +342,20 @@ def test_task_list_checkboxes_are_named_by_their_item_text():
         for tag in re.findall(r'<input type="checkbox"[^>]*>', page.read_text(encoding="utf-8")):
             if "task-list" in tag or "disabled" in tag:
                 assert re.search(r'aria-label="[^"]+"', tag), f"{page.relative_to(SITE)}: {tag}"
+
+
+def test_performance_page_shows_the_measured_cpu_speedup_and_tables_have_named_headers():
+    """Leistung zeigt den CPU-Faktor aus cpu_finetune.json (hier aus Roh-Token/s nachgerechnet); keine leeren <th>."""
+    import json
+
+    result = json.loads((ROOT / "benchmarks" / "results" / "cpu_finetune.json").read_text(encoding="utf-8"))
+    ratio = result["demo"]["tokens_per_second"] / result["baseline"]["tokens_per_second"]
+    html = (SITE / "5_Praxis_Guide" / "leistung" / "index.html").read_text(encoding="utf-8")
+    assert f"{ratio:.2f}".replace(".", ",") + "×" in html
+    assert "1,00×" in html  # the baseline row, relative to itself
+    empty_headers = {
+        page.relative_to(SITE).as_posix()
+        for page in _pages()
+        if re.search(r"<th[^>]*>\s*</th>", page.read_text(encoding="utf-8"))
+    }
+    assert empty_headers == set()

@@ -17,7 +17,7 @@ def gigabytes(num_params: float, bits: float) -> str:
     return f"{number(num_params * bits / 8 / 1e9, 2)}\xa0GB"
 
 
-print("| | ohne Double Quantization | mit Double Quantization | Ersparnis |")
+print("| Größe | ohne Double Quantization | mit Double Quantization | Ersparnis |")
 print("|---|--:|--:|--:|")
 print(
     f"| Bit pro Parameter (gesamt) | {number(without_dq, 3)} | {number(with_dq, 3)} | {number(without_dq - with_dq, 3)} |"

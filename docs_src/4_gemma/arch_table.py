@@ -51,7 +51,7 @@ ROWS = [
 
 specs = [get_spec(name) for name in MODELS]
 lines = [
-    "| | " + " | ".join(f"{LABELS[name]}<br>`{name}`" for name in MODELS) + " |",
+    "| Merkmal | " + " | ".join(f"{LABELS[name]}<br>`{name}`" for name in MODELS) + " |",
     "|---|" + "---|" * len(MODELS),
 ]
 for label, cell in ROWS:

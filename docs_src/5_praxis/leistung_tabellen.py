@@ -86,7 +86,7 @@ def setup_table() -> None:
         ),
         ("Beispiele je Optimierungsschritt", str(workload["effective_batch_examples"])),
     ]
-    print("| | |\n|---|---|")
+    print("| Einstellung | Wert |\n|---|---|")
     for key, value in rows:
         print(f"| {key} | {value} |")
 

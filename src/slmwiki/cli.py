@@ -132,6 +132,8 @@ def _run_finetune(args: argparse.Namespace) -> int:
     except TrainingInterrupted as exc:
         print(str(exc), file=sys.stderr)
         return 130
+    if not result.main_process:
+        return 0  # accelerate launch / torchrun: the summary comes once, from rank 0
     record = result.record
     print(f"Fertig nach {number(record['duration_s'], 1)} s und {result.global_step} Schritten.")
     print(f"Adapter: {result.adapter_dir}")

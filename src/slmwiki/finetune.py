@@ -124,6 +124,9 @@ class RunResult:
     tokenizer: Any = field(default=None, repr=False)
     """Der Tokenizer des Laufs."""
 
+    main_process: bool = True
+    """Ob dieser Prozess Dateien geschrieben hat (unter `accelerate launch`/`torchrun` nur Rang 0)."""
+
     @property
     def eval_loss_before(self) -> float | None:
         """Auswertungsverlust vor dem Training (`None` ohne Auswertungsdaten)."""
@@ -268,9 +271,12 @@ def finetune(
         raise TrainingDiverged(_diverged_message(config, compute_dtype, "vor dem Training"))
 
     # --- 10. Train (checkpoints in output_dir/checkpoints; Ctrl+C saves and stops cleanly) ----------
+    # Under accelerate launch / torchrun every process trains; only the main process writes files.
+    main_process = trainer.is_world_process_zero()
     output_existed = output_dir.exists()
     checkpoints_dir.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(checkpoints_dir / RUN_STATE, fingerprint)
+    if main_process:
+        _write_json_atomic(checkpoints_dir / RUN_STATE, fingerprint)
     try:
         with _stop_on_signal(watcher):
             trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
@@ -279,7 +285,8 @@ def finetune(
                 _diverged_message(config, compute_dtype, f"bei Schritt {watcher.diverged_step}")
             )
     except Exception:
-        _discard_if_empty(checkpoints_dir, output_dir, output_existed)
+        if main_process:
+            _discard_if_empty(checkpoints_dir, output_dir, output_existed)
         raise
     if watcher.signal_received is not None:
         raise TrainingInterrupted(trainer.state.global_step, newest_checkpoint(checkpoints_dir))
@@ -302,6 +309,7 @@ def finetune(
         "train_examples": len(train_examples),
         "eval_examples": len(eval_examples),
         "global_step": trainer.state.global_step,
+        "world_size": trainer.args.world_size,
         "resumed_from_step": watcher.start_step if resume_from else None,
         "loss_curve": [
             [int(entry["step"]), float(entry["loss"])]
@@ -319,11 +327,22 @@ def finetune(
         **watcher.throughput(),
         **peak_memory(cuda),
     }
-    adapter_dir = _save_outputs(trainer.model, tokenizer, output_dir, record, config, compute_dtype)
-    if not config.keep_checkpoints:
-        shutil.rmtree(checkpoints_dir, ignore_errors=True)
+    # Under FSDP each process holds only a shard: gathering the adapter weights needs every process.
+    state_dict = trainer.accelerator.get_state_dict(trainer.model) if trainer.is_fsdp_enabled else None
+    adapter_dir = output_dir / ADAPTER
+    if main_process:
+        _save_outputs(trainer.model, tokenizer, output_dir, record, config, compute_dtype, state_dict)
+        if not config.keep_checkpoints:
+            shutil.rmtree(checkpoints_dir, ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()  # the other processes return once the outputs exist
     return RunResult(
-        output_dir, adapter_dir, output_dir / RUN_FILE, record, model=trainer.model, tokenizer=tokenizer
+        output_dir,
+        adapter_dir,
+        output_dir / RUN_FILE,
+        record,
+        model=trainer.model,
+        tokenizer=tokenizer,
+        main_process=main_process,
     )
 
 
@@ -761,13 +780,17 @@ def _save_outputs(
     record: dict[str, Any],
     config: FinetuneConfig,
     compute_dtype: torch.dtype,
+    state_dict: dict[str, Any] | None = None,
 ) -> Path:
-    """Schreibt Adapter und Tokenizer in einen temporären Ordner und tauscht ihn dann ein."""
+    """Schreibt Adapter und Tokenizer in einen temporären Ordner und tauscht ihn dann ein.
+
+    `state_dict` sind die unter FSDP eingesammelten Gewichte; sonst liest `save_pretrained` sie selbst.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     final = output_dir / ADAPTER
     tmp = make_temp_dir(output_dir, ADAPTER)
     try:
-        model.save_pretrained(tmp, safe_serialization=True)
+        model.save_pretrained(tmp, safe_serialization=True, state_dict=state_dict)
         tokenizer.save_pretrained(tmp)
         info = {
             "base_model": config.model,
