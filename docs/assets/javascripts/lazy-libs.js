@@ -7,8 +7,8 @@
  *   `mermaid` exists it would load one from a CDN. A small stand-in forwards both calls to the
  *   vendored copy, which it loads only when a diagram comes near the viewport (IntersectionObserver).
  * - Horizontally scrolling regions get keyboard access (tabindex) while they scroll.
- * Loaded with `defer` in <head> (overrides/main.html), i.e. before Material's bundle subscribes to
- * DOMContentLoaded.
+ * Loaded with `defer` in <head> (overrides/main.html), i.e. before Material's bundle, which the page
+ * starts only after its first paint.
  */
 (function () {
   "use strict";
@@ -182,8 +182,9 @@
     scheduleFocusScrollables();  /* after Material's handlers have wrapped the tables */
   }
 
-  /* Material's bundle defines `document$` (a replaying stream, so the first page is handled too). */
-  document.addEventListener("DOMContentLoaded", function () {
+  /* Material's bundle defines `document$` (a replaying stream, so the first page is handled too). The
+   * loader in overrides/main.html starts the bundle after the first paint and then fires `slmwiki:bundle`. */
+  document.addEventListener("slmwiki:bundle", function () {
     /* Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name). */
     var search = document.querySelector(".md-search[role='dialog']");
     if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Suche");
