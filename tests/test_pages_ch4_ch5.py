@@ -388,7 +388,7 @@ def test_architecture_table_numbers_equal_registry(monkeypatch: pytest.MonkeyPat
     """Jede Zahl der Architekturtabelle ist der Wert von `get_spec(...)` für das Modell ihrer Spalte."""
     from slmwiki.models import get_spec
 
-    rows = markdown_table(run_script(ROOT / "docs_src/4_gemma/arch_table.py", monkeypatch), "|")
+    rows = markdown_table(run_script(ROOT / "docs_src/4_gemma/arch_table.py", monkeypatch), "Merkmal")
     names = [re.search(r"`([^`]+)`", cell).group(1) for cell in rows[0][1:]]
     table = {row[0]: row[1:] for row in rows[2:]}
     for column, name in enumerate(names):
@@ -412,7 +412,7 @@ def test_architecture_table_numbers_equal_registry(monkeypatch: pytest.MonkeyPat
 
 def test_architecture_table_shows_official_config_values(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stichproben gegen die offiziellen Konfigurationen (Faktenblatt §4.1–4.3): Gemma 3 1B 26/1.152/Fenster 512 (C2), Phi-4-mini 32/3.072/8.192, Qwen3-4B 36/2.560/9.728."""
-    rows = markdown_table(run_script(ROOT / "docs_src/4_gemma/arch_table.py", monkeypatch), "|")
+    rows = markdown_table(run_script(ROOT / "docs_src/4_gemma/arch_table.py", monkeypatch), "Merkmal")
     names = [re.search(r"`([^`]+)`", cell).group(1) for cell in rows[0][1:]]
     table = {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows[2:]}
     assert (table["Schichten"]["gemma-3-1b"], table["Breite $d_\\text{model}$"]["gemma-3-1b"]) == (
