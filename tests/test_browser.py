@@ -332,3 +332,19 @@ def test_link_check_of_whole_site_with_fragments_offline():
     report = json.loads(result.stdout or "{}")
     failures = report.get("error_map") or report.get("fail_map") or {}
     assert result.returncode == 0, json.dumps(failures, ensure_ascii=False, indent=1)[:5000]
+
+
+def test_dark_scheme_is_set_while_parsing_before_materials_bundle(visit):
+    """Dunkles Systemschema: schon ohne Materials Bundle (hier blockiert) trägt die Seite das Schema slate.
+
+    Das Bundle startet erst nach dem ersten Frame; ohne das Inline-Skript in overrides/main.html sähen
+    Leser mit dunklem Schema beim ersten Besuch kurz die helle Seite.
+    """
+    v = visit(color_scheme="dark")
+    v.page.route("**/assets/javascripts/bundle.*.min.js", lambda route: route.abort())
+    v.page.goto(v.base_url + "1_Grundlagen/", wait_until="load")
+    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
+    light = visit(color_scheme="light")
+    light.page.route("**/assets/javascripts/bundle.*.min.js", lambda route: route.abort())
+    light.page.goto(light.base_url + "1_Grundlagen/", wait_until="load")
+    assert light.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "default"
