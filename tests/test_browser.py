@@ -60,6 +60,8 @@ class Visit:
 
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path, wait_until="load")
+        # Material's bundle starts after the first frame (overrides/main.html): wait until it has run.
+        self.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
         self.page.wait_for_load_state("networkidle")
 
     def foreign_requests(self) -> list[str]:
@@ -146,7 +148,8 @@ def test_german_search_finds_term_with_german_result_text(visit, term):
     toggle = v.page.locator("label.md-header__button[for='__search']")
     if toggle.is_visible():
         toggle.click()
-    v.page.fill("input[data-md-component='search-query']", term)
+    # Typed key by key like a reader: Material reacts to keyup, which `fill` does not send.
+    v.page.locator("input[data-md-component='search-query']").press_sequentially(term)
     meta = v.page.locator(".md-search-result__meta")
     meta.wait_for()
     v.page.wait_for_function(
