@@ -296,6 +296,22 @@ def build_random_model(name: str) -> Path:
     return folder
 
 
+def model_with_tokenizer(name: str) -> Path:
+    """Ein Modellordner, den `slmwiki finetune --model <ordner>` lädt: Zufallsgewichte plus Tokenizer."""
+    import shutil
+
+    source = build_random_model(name)
+    folder = MODELS_DIR / f"{name}-with-tokenizer"
+    if not folder.is_dir():
+        folder.mkdir(parents=True)
+        for item in source.iterdir():
+            (folder / item.name).symlink_to(item)
+        for item in (BENCH / "tokenizer").iterdir():
+            if not (folder / item.name).exists():
+                shutil.copy(item, folder / item.name)
+    return folder
+
+
 # ---------------------------------------------------------------------- training harness
 
 
@@ -518,6 +534,7 @@ def run_experiment(ctx: Context, exp: dict[str, Any], peak_tflops: float) -> dic
         completion_only_loss=True,
         dataloader_num_workers=0,
         use_cpu=not cuda(),
+        torch_compile=bool(exp.get("compile")),
     )
     collator = None if exp["padded"] else PaddingFreeCollator(max_length=max_length)
     trainer = BenchTrainer(
@@ -995,6 +1012,18 @@ def worker(args: argparse.Namespace) -> int:
                 bf16_residual=True,
             )
         )
+        plan.append(
+            dict(
+                by_name["E_micro_batch"],
+                name="J_compile",
+                group="extra",
+                label="+ torch.compile (Trainer-Option torch_compile)",
+                compile=True,
+                steps=12,
+                warmup=5,
+                max_seconds=200,
+            )
+        )
         for exp in [e for e in plan if e["name"] in only and not e.get("bf16_residual")] + [
             e for e in plan if e["name"] in only and e.get("bf16_residual")
         ]:
@@ -1036,15 +1065,7 @@ def cmd_finetune_pass(args: argparse.Namespace) -> int:
     out = Path(args.out)
     record: dict[str, Any] = {"status": "running", "gpu": gpu_info(), "versions": versions()}
     try:
-        source = build_random_model("gemma-3-1b")
-        folder = MODELS_DIR / "gemma-3-1b-with-tokenizer"
-        if not folder.is_dir():
-            folder.mkdir(parents=True)
-            for item in source.iterdir():
-                (folder / item.name).symlink_to(item)
-            for item in (BENCH / "tokenizer").iterdir():
-                if not (folder / item.name).exists():
-                    shutil.copy(item, folder / item.name)
+        folder = model_with_tokenizer("gemma-3-1b")
         shutil.rmtree("/tmp/slmwiki-bench/finetune-run", ignore_errors=True)
         config = FinetuneConfig(
             model=str(folder),

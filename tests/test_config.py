@@ -156,9 +156,9 @@ def test_check_files_reports_a_missing_training_file(tmp_path):
         config.check_files()
 
 
-@pytest.mark.parametrize("name", ["smollm2-135m-cpu.yaml", "gemma-3-1b-t4.yaml"])
+@pytest.mark.parametrize("name", ["smollm2-135m-cpu.yaml", "gemma-3-1b-t4.yaml", "gemma-3-1b-ampere.yaml"])
 def test_shipped_recipes_are_valid_and_use_the_project_data(name):
-    """Beide Rezepte in configs/ laden fehlerfrei und zeigen auf data/train.jsonl und data/eval.jsonl."""
+    """Alle Rezepte in configs/ laden fehlerfrei und zeigen auf data/train.jsonl und data/eval.jsonl."""
     config = FinetuneConfig.from_yaml(ROOT / "configs" / name)
     assert config.train_file == "data/train.jsonl"
     assert config.eval_file == "data/eval.jsonl"
@@ -170,3 +170,12 @@ def test_gemma_recipe_uses_fp16_and_eager_attention_for_the_t4():
     assert config.model == "google/gemma-3-1b-it"
     assert config.compute_dtype == "fp16"
     assert config.attn_implementation == "eager"
+
+
+def test_ampere_recipe_leaves_attention_to_the_fast_path_and_uses_bf16():
+    """Das Ampere-Rezept rechnet in bf16 und lässt die Attention offen (der Schnellpfad wählt Varlen-Flash)."""
+    config = FinetuneConfig.from_yaml(ROOT / "configs" / "gemma-3-1b-ampere.yaml")
+    assert config.model == "google/gemma-3-1b-it"
+    assert config.compute_dtype == "bf16"
+    assert config.attn_implementation is None
+    assert config.per_device_train_batch_size * config.gradient_accumulation_steps == 64

@@ -181,3 +181,73 @@ def test_signal_during_training_is_recorded_and_handlers_are_restored(signum):
         os.kill(os.getpid(), signum)
     assert watcher.signal_received == signum
     assert signal.getsignal(signum) is before
+
+
+def _tiny_llama():
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)  # same base weights for every call
+    return LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=64,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+        )
+    )
+
+
+def _tiny_lora_model(seed: int):
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    model = get_peft_model(_tiny_llama(), LoraConfig(r=2, lora_alpha=4, target_modules="all-linear"))
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_" in name:
+                param.normal_()
+    return model
+
+
+def test_gathered_adapter_is_saved_like_peft_save_pretrained(tmp_path):
+    """Unter FSDP eingesammelte LoRA-Gewichte ergeben denselben Adapter wie peft selbst.
+
+    Vergleichswert ist peft: `PeftModel.save_pretrained` ohne FSDP schreibt dieselben Schlüssel und Werte,
+    und `PeftModel.from_pretrained` lädt den Ordner in ein frisches Modell mit genau diesen LoRA-Gewichten.
+    """
+    import torch
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    from slmwiki.finetune import save_gathered_adapter
+
+    trained = _tiny_lora_model(seed=1)
+    gathered = {k: v.clone() for k, v in trained.state_dict().items()}  # FSDP-Volltext: gewöhnliche Namen
+    save_gathered_adapter(trained, gathered, tmp_path / "ours")
+    trained.save_pretrained(tmp_path / "peft")
+
+    ours = load_file(tmp_path / "ours" / "adapter_model.safetensors")
+    reference = load_file(tmp_path / "peft" / "adapter_model.safetensors")
+    assert set(ours) == set(reference) and len(ours) == 2 * 7 * 2  # lora_A/B × 7 Linear × 2 Blöcke
+    assert all(torch.equal(ours[k], reference[k]) for k in ours)
+
+    loaded = PeftModel.from_pretrained(_tiny_llama(), tmp_path / "ours")
+    expected = {k: v for k, v in trained.state_dict().items() if "lora_" in k}
+    actual = {k: v for k, v in loaded.state_dict().items() if "lora_" in k}
+    assert set(actual) == set(expected)
+    assert all(torch.equal(actual[k], expected[k]) for k in expected)
+
+
+def test_gathered_adapter_without_lora_weights_is_refused(tmp_path):
+    """Ohne LoRA-Gewichte im eingesammelten Wörterbuch entsteht kein (leerer) Adapter."""
+    from slmwiki.finetune import save_gathered_adapter
+
+    model = _tiny_lora_model(seed=1)
+    base_only = {k: v for k, v in model.state_dict().items() if "lora_" not in k}
+    with pytest.raises(RuntimeError, match="keine des Adapters"):
+        save_gathered_adapter(model, base_only, tmp_path / "out")
+    assert not (tmp_path / "out" / "adapter_model.safetensors").exists()

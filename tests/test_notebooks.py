@@ -377,6 +377,16 @@ def test_data_path_and_config_path_point_into_the_checkout(monkeypatch):
     assert nbhelp.config_path("smollm2-135m-cpu.yaml") == ROOT / "configs" / "smollm2-135m-cpu.yaml"
 
 
+def test_benchmark_result_reads_the_committed_json_and_names_a_missing_one(monkeypatch):
+    """benchmark_result returns the parsed file under benchmarks/results/; a missing one is a DataError or None."""
+    monkeypatch.delenv(nbhelp.REPO_ENV, raising=False)
+    raw = json.loads((ROOT / "benchmarks" / "results" / "cpu_finetune.json").read_text(encoding="utf-8"))
+    assert nbhelp.benchmark_result("cpu_finetune.json") == raw
+    with pytest.raises(DataError, match="benchmarks/results/fehlt.json"):
+        nbhelp.benchmark_result("fehlt.json")
+    assert nbhelp.benchmark_result("fehlt.json", required=False) is None
+
+
 def test_data_path_of_a_missing_file_names_it_in_a_data_error(monkeypatch):
     """Missing data files raise DataError with the relative path; missing configs raise ConfigError."""
     monkeypatch.delenv(nbhelp.REPO_ENV, raising=False)

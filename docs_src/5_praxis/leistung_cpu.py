@@ -6,21 +6,10 @@ Demo-Konfiguration; alle Zahlen stammen aus der eingecheckten Messung.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from slmwiki.formatting import number
+from slmwiki.notebook import benchmark_result
 
-
-def _result() -> dict:
-    for base in (Path.cwd(), *Path.cwd().parents):
-        candidate = base / "benchmarks" / "results" / "cpu_finetune.json"
-        if candidate.is_file():
-            return json.loads(candidate.read_text(encoding="utf-8"))
-    raise FileNotFoundError("benchmarks/results/cpu_finetune.json nicht gefunden")
-
-
-RESULT = _result()
+RESULT = benchmark_result("cpu_finetune.json")
 ROWS = (
     ("baseline", "Naive Baseline (TRL-Standardwerte)"),
     ("baseline_lora_fp32", "Zwischenschritt: nur LoRA-Gewichte in fp32"),

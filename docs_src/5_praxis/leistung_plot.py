@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from slmwiki.figures import german_ticks, new_figure, to_svg
+from slmwiki.notebook import benchmark_result
 
-
-def _load() -> dict:
-    for base in (Path.cwd(), *Path.cwd().parents):
-        file = base / "benchmarks" / "results" / "gpu_qlora.json"
-        if file.is_file():
-            return json.loads(file.read_text(encoding="utf-8"))
-    raise FileNotFoundError("benchmarks/results/gpu_qlora.json nicht gefunden")
-
-
-DATA = _load()
+DATA = benchmark_result("gpu_qlora.json")
 STEPS = ("A_baseline", "B_fused_ce", "C_sdpa", "D_padding_free", "E_micro_batch", "F_no_gc")
 SHORT = ("Basislinie", "+ gest. CE", "+ SDPA", "+ padding-frei", "+ Mikro-Batch", "+ ohne Checkp.")
 MODELS = {"gemma-3-1b": "Gemma 3 1B", "gemma-3-4b": "Gemma 3 4B"}

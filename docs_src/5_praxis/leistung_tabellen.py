@@ -7,25 +7,12 @@ Das Skript definiert nur Funktionen; jeder Block der Seite ruft eine davon auf. 
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from slmwiki.acceleration import ModelDims, estimate_peak_bytes
 from slmwiki.formatting import gib, number, percent
+from slmwiki.notebook import benchmark_result
 
-
-def _results_dir() -> Path:
-    for base in (Path.cwd(), *Path.cwd().parents):
-        candidate = base / "benchmarks" / "results"
-        if (candidate / "gpu_qlora.json").is_file():
-            return candidate
-    raise FileNotFoundError("benchmarks/results/gpu_qlora.json nicht gefunden")
-
-
-RESULTS = _results_dir()
-MAIN = json.loads((RESULTS / "gpu_qlora.json").read_text(encoding="utf-8"))
-EXTRA_FILE = RESULTS / "gpu_qlora_extra.json"
-EXTRA = json.loads(EXTRA_FILE.read_text(encoding="utf-8")) if EXTRA_FILE.is_file() else {"models": {}}
+MAIN = benchmark_result("gpu_qlora.json")
+EXTRA = benchmark_result("gpu_qlora_extra.json", required=False) or {"models": {}}
 MODELS = {"gemma-3-1b": "Gemma 3 1B", "gemma-3-4b": "Gemma 3 4B"}
 LADDER = ("A_baseline", "B_fused_ce", "C_sdpa", "D_padding_free", "E_micro_batch", "F_no_gc")
 T4, RTX4090 = 16 * 10**9, 24 * 10**9

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from slmwiki.formatting import gib, number, percent
+from slmwiki.notebook import benchmark_result
 
-
-def _load() -> dict:
-    for base in (Path.cwd(), *Path.cwd().parents):
-        file = base / "benchmarks" / "results" / "gpu_distributed.json"
-        if file.is_file():
-            return json.loads(file.read_text(encoding="utf-8"))
-    raise FileNotFoundError("benchmarks/results/gpu_distributed.json nicht gefunden")
-
-
-DATA = _load()
+DATA = benchmark_result("gpu_distributed.json")
 LABELS = {
     "ddp_1gpu": "eine GPU (Referenz)",
     "ddp_2gpu": "DDP, zwei GPUs",

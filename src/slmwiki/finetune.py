@@ -266,7 +266,9 @@ def finetune(
         torch.cuda.reset_peak_memory_stats()
 
     # --- 9. Evaluate before training --------------------------------------------------------------
-    eval_before = _evaluate(trainer) if eval_dataset is not None else None
+    # Under FSDP the trainer must wrap the model in train() first (an evaluation before it wraps the
+    # model with the wrong FSDP units and leaves train() without an optimizer), so only after training.
+    eval_before = _evaluate(trainer) if eval_dataset is not None and not trainer.is_fsdp_enabled else None
     if eval_before is not None and not math.isfinite(eval_before["loss"]):
         raise TrainingDiverged(_diverged_message(config, compute_dtype, "vor dem Training"))
 
@@ -328,10 +330,13 @@ def finetune(
         **peak_memory(cuda),
     }
     # Under FSDP each process holds only a shard: gathering the adapter weights needs every process.
-    state_dict = trainer.accelerator.get_state_dict(trainer.model) if trainer.is_fsdp_enabled else None
+    state_dict = _gather_fsdp_adapter(trainer) if trainer.is_fsdp_enabled else None
+    if state_dict is not None:
+        record["fsdp_adapter_tensors"] = len(state_dict)
     adapter_dir = output_dir / ADAPTER
     if main_process:
-        _save_outputs(trainer.model, tokenizer, output_dir, record, config, compute_dtype, state_dict)
+        to_save = trainer.model if state_dict is None else trainer.accelerator.unwrap_model(trainer.model)
+        _save_outputs(to_save, tokenizer, output_dir, record, config, compute_dtype, state_dict)
         if not config.keep_checkpoints:
             shutil.rmtree(checkpoints_dir, ignore_errors=True)
     trainer.accelerator.wait_for_everyone()  # the other processes return once the outputs exist
@@ -773,6 +778,20 @@ def _write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+def _gather_fsdp_adapter(trainer: Any) -> dict[str, Any] | None:
+    """Sammelt unter FSDP die vollständigen LoRA-Gewichte auf dem Hauptprozess ein.
+
+    Alle Prozesse müssen mitwirken; zurück bekommt nur der Hauptprozess ein Wörterbuch.
+
+    Returns:
+        Die LoRA-Gewichte unter ihren vollen Namen (Hauptprozess), sonst `None`.
+    """
+    full = trainer.accelerator.get_state_dict(trainer.model)
+    if not trainer.is_world_process_zero():
+        return None
+    return {name: tensor for name, tensor in full.items() if "lora_" in name}
+
+
 def _save_outputs(
     model: PreTrainedModel,
     tokenizer,
@@ -790,7 +809,10 @@ def _save_outputs(
     final = output_dir / ADAPTER
     tmp = make_temp_dir(output_dir, ADAPTER)
     try:
-        model.save_pretrained(tmp, safe_serialization=True, state_dict=state_dict)
+        if state_dict is None:
+            model.save_pretrained(tmp, safe_serialization=True)
+        else:
+            save_gathered_adapter(model, state_dict, tmp)
         tokenizer.save_pretrained(tmp)
         info = {
             "base_model": config.model,
@@ -805,6 +827,47 @@ def _save_outputs(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def save_gathered_adapter(model: Any, state_dict: dict[str, Any], folder: Path) -> None:
+    """Schreibt eingesammelte LoRA-Gewichte im Format von `PeftModel.save_pretrained`.
+
+    Unter FSDP liefert `get_state_dict` die Gewichte unter ihren gewöhnlichen Namen
+    (`…q_proj.lora_A.default.weight`). peft sucht die Adaptergewichte aber anhand der Modulnamen des
+    Modells, und die enthalten unter FSDP die Hüllen (`_fsdp_wrapped_module`): `save_pretrained`
+    schriebe einen leeren Adapter. Deshalb hier direkt: Adaptername aus den Schlüsseln entfernen
+    (wie peft), Gewichte als safetensors, dazu `adapter_config.json`.
+
+    Args:
+        model: Das PEFT-Modell (unter FSDP ausgepackt oder die FSDP-Hülle; gelesen werden nur
+            `peft_config` und `active_adapter`).
+        state_dict: Die eingesammelten Gewichte; übernommen werden die des aktiven Adapters.
+        folder: Zielordner.
+
+    Raises:
+        RuntimeError: Wenn `state_dict` keine Gewichte des aktiven Adapters enthält.
+    """
+    import copy
+
+    from safetensors.torch import save_file
+
+    name = model.active_adapter
+    marker = f".{name}."
+    tensors = {
+        key.replace(marker, ".", 1): tensor.detach().to("cpu").contiguous()
+        for key, tensor in state_dict.items()
+        if "lora_" in key and marker in key
+    }
+    if not tensors:
+        raise RuntimeError(
+            f"Unter den {len(state_dict)} eingesammelten Gewichten sind keine des Adapters „{name}“; "
+            "der Adapter wird nicht gespeichert."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(folder / "adapter_model.safetensors"), metadata={"format": "pt"})
+    config = copy.deepcopy(model.peft_config[name])
+    config.inference_mode = True
+    config.save_pretrained(str(folder))
 
 
 def make_temp_dir(parent: Path, name: str) -> Path:
@@ -884,5 +947,6 @@ __all__ = [
     "newest_checkpoint",
     "peak_memory",
     "read_run_record",
+    "save_gathered_adapter",
     "replace_dir",
 ]

@@ -145,6 +145,32 @@ def config_path(*parts: str) -> Path:
     return path
 
 
+def benchmark_result(name: str, *, required: bool = True) -> dict[str, Any] | None:
+    """Liest eine eingecheckte Messung aus `benchmarks/results/` des Repositorys.
+
+    Die Seiten des Wikis zeigen Messwerte nur über diese Funktion, damit nichts abgetippt wird.
+
+    Args:
+        name: Dateiname, z. B. `"gpu_qlora.json"`.
+        required: Ob eine fehlende Datei ein Fehler ist; sonst kommt `None` zurück.
+
+    Returns:
+        Den Inhalt der JSON-Datei, oder `None`, wenn sie fehlt und `required` falsch ist.
+
+    Raises:
+        DataError: Wenn die Datei fehlt (und `required` wahr ist).
+        ConfigError: Wenn das Repository nicht gefunden wird.
+    """
+    import json
+
+    path = repo_root() / "benchmarks" / "results" / name
+    if not path.is_file():
+        if not required:
+            return None
+        raise DataError(f"Die Messung „benchmarks/results/{name}“ fehlt ({path}).")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 # --- Environment --------------------------------------------------------------------------------
 
 
