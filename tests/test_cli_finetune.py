@@ -251,3 +251,31 @@ def test_finetune_under_torchrun_with_two_cpu_processes_writes_one_adapter(tmp_p
     assert record["world_size"] == 2 and record["global_step"] == 2
     assert (out / "adapter" / "adapter_model.safetensors").is_file()
     assert sorted(p.name for p in out.iterdir()) == ["adapter", "run.json"]
+
+
+def test_summary_without_evaluation_before_training_shows_the_loss_after(tmp_path, capsys, monkeypatch):
+    """Unter FSDP fehlt eval_before: die Zusammenfassung nennt dann den Verlust nach dem Training allein."""
+    import slmwiki.finetune as finetune_module
+
+    record = {
+        "duration_s": 12.5,
+        "global_step": 30,
+        "eval_before": None,
+        "eval_after": {"loss": 2.25, "perplexity": 9.4877},
+        "tokens_per_second": 11954.97,
+        "seconds_per_step": 1.5747,
+    }
+    out_dir = tmp_path / "out"
+
+    def fake_finetune(config, resume=False, progress=True):
+        return finetune_module.RunResult(out_dir, out_dir / "adapter", out_dir / "run.json", record)
+
+    monkeypatch.setattr(finetune_module, "finetune", fake_finetune)
+    assert main(["finetune", "--config", str(write_config(tmp_path)), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Auswertungsverlust nach dem Training: 2,250 (Perplexität 9,49; unter FSDP ohne Auswertung davor)"
+        in out
+    )
+    assert "→" not in out
+    assert "Durchsatz: 11.955,0 Token/s, 1,57 s pro Schritt" in out

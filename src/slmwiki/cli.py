@@ -144,6 +144,12 @@ def _run_finetune(args: argparse.Namespace) -> int:
             f"Auswertungsverlust: {number(before['loss'], 3)} → {number(after['loss'], 3)} "
             f"(Perplexität {number(before['perplexity'], 2)} → {number(after['perplexity'], 2)})"
         )
+    elif result.eval_loss_after is not None:  # FSDP: no evaluation before training
+        after = record["eval_after"]
+        print(
+            f"Auswertungsverlust nach dem Training: {number(after['loss'], 3)} "
+            f"(Perplexität {number(after['perplexity'], 2)}; unter FSDP ohne Auswertung davor)"
+        )
     if record.get("tokens_per_second"):
         print(
             f"Durchsatz: {number(record['tokens_per_second'], 1)} Token/s, "
