@@ -286,6 +286,27 @@ def test_dark_mode_toggle_switches_scheme_and_persists_after_reload(visit):
     assert body.get_attribute("data-md-color-scheme") == after != before
 
 
+def test_color_scheme_meta_follows_the_palette_toggle_and_stays_single(visit):
+    """One <meta name="color-scheme"> in the page, matching the scheme, also after each toggle.
+
+    overrides/main.html keeps Material's own tag out of the page and mirrors what Material writes into
+    it; without the mirror the browser's form controls and scrollbars would keep the first scheme.
+    """
+    v = visit(color_scheme="light")
+    v.open("")
+    meta = "() => [...document.querySelectorAll('meta[name=color-scheme]')].map(m => m.content)"
+    scheme = "() => document.body.getAttribute('data-md-color-scheme')"
+    assert v.page.evaluate(meta) == ["light"] and v.page.evaluate(scheme) == "default"
+    toggle = v.page.locator("form[data-md-component='palette'] label:visible").first
+    toggle.click()
+    v.page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    v.page.wait_for_function(f"() => ({meta})().join() === 'dark'")
+    v.page.locator("form[data-md-component='palette'] label:visible").first.click()
+    v.page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'default'")
+    v.page.wait_for_function(f"() => ({meta})().join() === 'light'")
+    assert v.page.evaluate("() => document.body.hasAttribute('data-md-color-switching')") is False
+
+
 def test_api_reference_shows_german_labels_and_the_package_docstrings(visit):
     """The API reference renders German section labels and the docstrings of slmwiki."""
     import slmwiki.costs
