@@ -35,28 +35,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from gpu_qlora import RUN_RECORD_KEYS  # noqa: E402
+
 RUNS = Path(os.environ.get("SLMWIKI_CLI_RUNS", "/tmp/slmwiki-cli"))
 RECIPE = "configs/gemma-3-1b-ampere.yaml"
-RUN_KEYS = (
-    "gpu_fast_path",
-    "compute_dtype",
-    "world_size",
-    "global_step",
-    "parameters",
-    "train_examples",
-    "tokens_per_second",
-    "train_tokens",
-    "train_seconds",
-    "seconds_per_step",
-    "peak_memory_bytes",
-    "peak_memory_kind",
-    "loss_curve",
-    "eval_before",
-    "eval_after",
-    "duration_s",
-    "hardware",
-    "versions",
-)
+MULTI_GPU_KEYS = ("gpu_fast_path", "world_size", "train_examples", "versions")
 NCCL_ENV = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}
 
 
@@ -113,7 +96,7 @@ def run_part(
         run_file = output_dir / "run.json"
         if run_file.is_file():
             run = json.loads(run_file.read_text(encoding="utf-8"))
-            record["run"] = {k: run.get(k) for k in RUN_KEYS}
+            record["run"] = {k: run.get(k) for k in (*RUN_RECORD_KEYS, *MULTI_GPU_KEYS)}
     record["status"] = "ok" if record.get("exit_code") == 0 else "error"
     log(name, record["status"], f"exit={record.get('exit_code')}", f"{record['wall_s']} s")
     if record["status"] != "ok":

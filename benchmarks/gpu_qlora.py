@@ -40,6 +40,23 @@ BENCH = ROOT / ".bench"
 TOKENS = BENCH / "tokens.json"
 MODELS_DIR = Path(os.environ.get("SLMWIKI_BENCH_MODELS", "/tmp/slmwiki-bench"))
 DRY = os.environ.get("SLMWIKI_BENCH_DRY") == "1"  # CPU rehearsal of the harness with a tiny model
+# what the benchmarks keep of a slmwiki finetune run.json (gpu_cli.py adds its multi-GPU fields)
+RUN_RECORD_KEYS = (
+    "compute_dtype",
+    "global_step",
+    "parameters",
+    "tokens_per_second",
+    "train_tokens",
+    "train_seconds",
+    "seconds_per_step",
+    "peak_memory_bytes",
+    "peak_memory_kind",
+    "loss_curve",
+    "eval_before",
+    "eval_after",
+    "duration_s",
+    "hardware",
+)
 EFFECTIVE_BATCH = 8 if DRY else 64  # examples per optimizer step, identical for baseline and slmwiki (ladder)
 SEED = 42
 LIBRARIES = (
@@ -1086,24 +1103,7 @@ def cmd_finetune_pass(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         result = finetune(config, progress=False)
         record["seconds"] = time.perf_counter() - started
-        keep = (
-            "tokens_per_second",
-            "train_tokens",
-            "train_seconds",
-            "seconds_per_step",
-            "peak_memory_bytes",
-            "peak_memory_kind",
-            "loss_curve",
-            "eval_before",
-            "eval_after",
-            "global_step",
-            "parameters",
-            "hardware",
-            "compute_dtype",
-            "duration_s",
-            "step_seconds",
-        )
-        record.update({k: result.record.get(k) for k in keep})
+        record.update({k: result.record.get(k) for k in (*RUN_RECORD_KEYS, "step_seconds")})
         record["status"] = "ok"
     except Exception as exc:  # noqa: BLE001
         record.update(status="error", error=repr(exc)[:2000], trace=traceback.format_exc()[-4000:])
