@@ -7,14 +7,18 @@ mkdocs-jupyter also inlines about 570 KB of JupyterLab CSS into every notebook p
 keeps only the rules whose classes occur on the page (the rest can never match a static page), which
 cuts the page's own HTML roughly in half (issue 9: at most 150 KB gzip).
 On every page, the (disabled) checkboxes of task lists get the item's text as accessible name
-(pymdownx.tasklist puts the text outside the `<label>`; axe: label).
+(pymdownx.tasklist puts the text outside the `<label>`; axe: label), and Material's search dialog gets one
+(„Suche“; axe: aria-dialog-name). The figures of the page scripts leave the HTML for files of their own
+(`externalize_figures`).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from html import escape, unescape
+from pathlib import Path
 
 import tinycss2
 from mkdocs.utils import get_relative_url
@@ -34,6 +38,15 @@ _TASK_ITEM = re.compile(
     re.DOTALL,
 )
 _TAG = re.compile(r"<[^>]+>")
+# Figures of the page scripts (slmwiki.figures.to_svg): inline SVG with role, label and size in points.
+_FIGURE = re.compile(
+    r'<svg role="img" aria-label="(?P<label>[^"]*)" class="slmwiki-figure" (?P<attrs>[^>]*)>.*?</svg>',
+    re.DOTALL,
+)
+_SIZE_PT = re.compile(r'\b(?P<name>width|height)="(?P<value>[0-9.]+)pt"')
+FIGURE_DIR = "assets/figures"
+# Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name).
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 _STYLE = re.compile(r"<style(?P<attrs>[^>]*)>(?P<css>.*?)</style>", re.DOTALL)
 _CLASS_ATTR = re.compile(r'class="([^"]*)"')
 _PRUNE_MIN_CHARS = 50_000  # only the big JupyterLab stylesheet; small page styles stay as they are
@@ -159,11 +172,48 @@ def prune_unused_css(html: str) -> str:
     return _STYLE.sub(prune, html)
 
 
+def externalize_figures(html: str, page_url: str, site_dir: str | Path) -> str:
+    """Moves the page's inline SVG figures into files and shows them as lazily loaded images.
+
+    The figures are built into the page by markdown-exec (`slmwiki.figures.to_svg`); inline, they made up a
+    quarter of chapter 2's HTML (27 KB of 105 KB gzip) and thousands of SVG elements, all of which the
+    browser parses before the page is complete. As `<img loading="lazy">` with the figure's size in pixels
+    (1 pt = 4/3 px, so nothing moves when it arrives) they load only near the viewport, and each file –
+    named by its content hash – is fetched once for the whole site. The text label becomes the `alt` text.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        svg = match.group(0)
+        name = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:16] + ".svg"
+        target = Path(site_dir) / FIGURE_DIR / name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(svg, encoding="utf-8")
+        size = {m["name"]: round(float(m["value"]) * 4 / 3) for m in _SIZE_PT.finditer(match["attrs"])}
+        dims = "".join(f' {key}="{size[key]}"' for key in ("width", "height") if key in size)
+        src = get_relative_url(f"{FIGURE_DIR}/{name}", page_url)
+        return f'<img class="slmwiki-figure" src="{src}" alt="{match["label"]}"{dims} loading="lazy" decoding="async">'
+
+    return _FIGURE.sub(replace, html)
+
+
+def _name_search_dialog(html: str) -> str:
+    return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Suche">', 1)
+
+
 def on_post_page(output: str, page, config) -> str:
-    """Shrinks the JupyterLab CSS of notebook pages to the rules the page can use."""
+    """Names the search dialog, moves figures into files; shrinks notebook pages' JupyterLab CSS to what they use."""
+    output = _name_search_dialog(output)
+    if 'class="slmwiki-figure"' in output:
+        output = externalize_figures(output, page.url, config["site_dir"])
     if not _is_notebook(page):
         return output
     return prune_unused_css(output)
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    """Names the search dialog of pages rendered from a template alone (404.html)."""
+    return _name_search_dialog(output_content)
 
 
 def on_page_content(html: str, page, config, files) -> str:

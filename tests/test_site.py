@@ -359,3 +359,60 @@ def test_performance_page_shows_the_measured_cpu_speedup_and_tables_have_named_h
         if re.search(r"<th[^>]*>\s*</th>", page.read_text(encoding="utf-8"))
     }
     assert empty_headers == set()
+
+
+def test_search_dialog_has_an_accessible_name_on_every_page():
+    """Materials Suchdialog (role="dialog") trägt auf jeder Seite den Namen „Suche“ (axe: aria-dialog-name)."""
+    for page in _pages():
+        html = page.read_text(encoding="utf-8")
+        for tag in re.findall(r'<div class="md-search"[^>]*>', html):
+            assert 'role="dialog"' in tag and 'aria-label="Suche"' in tag, f"{page.relative_to(SITE)}: {tag}"
+
+
+def test_pages_do_not_execute_materials_bundle_by_themselves():
+    """Das Bundle steht als nicht ausführbares Skript in der Seite; der Lader startet es bei Interaktion."""
+    for page in _pages():
+        html = page.read_text(encoding="utf-8")
+        if "assets/javascripts/bundle." not in html:
+            continue
+        scripts = re.findall(r'<script[^>]*src="[^"]*assets/javascripts/bundle\.[^"]*"[^>]*>', html)
+        assert scripts and all('type="slmwiki/bundle"' in s for s in scripts), page.relative_to(SITE)
+        assert "window.addEventListener(triggers[i], load" in html, page.relative_to(SITE)
+
+
+def test_figures_move_into_files_and_appear_as_sized_lazy_images(tmp_path):
+    """An inline figure becomes <img> with its label as alt text and its size in px (1 pt = 4/3 px)."""
+    svg = (
+        '<svg role="img" aria-label="Balken: Speicher „NF4“" class="slmwiki-figure" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" width="504pt" height="273.6pt" viewBox="0 0 504 273.6" '
+        'xmlns="http://www.w3.org/2000/svg" version="1.1"><title>Balken</title><g><path d="M 0 0 L 1 1"/></g></svg>'
+    )
+    html = f"<p>Vorher</p>{svg}<p>Nachher</p>"
+    out = _site_hooks().externalize_figures(html, "2_Komplexitaetsreduktion/", tmp_path)
+    img = re.search(r"<img [^>]*>", out).group(0)
+    assert out.startswith("<p>Vorher</p><img ") and out.endswith("<p>Nachher</p>") and "<svg" not in out
+    # 504 pt * 4/3 = 672 px, 273.6 pt * 4/3 = 364.8 px (by hand)
+    assert 'width="672"' in img and 'height="365"' in img
+    assert 'alt="Balken: Speicher „NF4“"' in img and 'loading="lazy"' in img
+    src = re.search(r'src="([^"]+)"', img).group(1)
+    assert src.startswith("../assets/figures/") and src.endswith(".svg")
+    assert (tmp_path / src.removeprefix("../")).read_text(encoding="utf-8") == svg
+    # Same figure on another page: same file, no second copy.
+    again = _site_hooks().externalize_figures(svg, "", tmp_path)
+    assert f'src="{src.removeprefix("../")}"' in again
+    assert len(list((tmp_path / "assets" / "figures").iterdir())) == 1
+
+
+def test_built_pages_show_figures_as_images_whose_files_exist():
+    """No inline figure is left in the built site; every figure image points to an existing SVG file."""
+    seen = 0
+    for page in _pages():
+        html = page.read_text(encoding="utf-8")
+        assert '<svg role="img" aria-label' not in html or 'class="slmwiki-figure"' not in html, page
+        for tag in re.findall(r'<img class="slmwiki-figure"[^>]*>', html):
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            target = (page.parent / src).resolve()
+            assert target.is_file() and target.read_text(encoding="utf-8").startswith('<svg role="img"'), tag
+            assert re.search(r'alt="[^"]{10,}"', tag) and 'width="' in tag and 'height="' in tag, tag
+            seen += 1
+    assert seen >= 10

@@ -7,8 +7,9 @@
  *   `mermaid` exists it would load one from a CDN. A small stand-in forwards both calls to the
  *   vendored copy, which it loads only when a diagram comes near the viewport (IntersectionObserver).
  * - Horizontally scrolling regions get keyboard access (tabindex) while they scroll.
- * Loaded with `defer` in <head> (overrides/main.html), i.e. before Material's bundle, which the page
- * starts only after its first paint.
+ * Loaded with `defer` in <head> (overrides/main.html). It works on its own for the page as loaded;
+ * Material's bundle starts only on the reader's first interaction (or when a diagram nears the viewport),
+ * and from then on this script also handles the pages that Material's instant navigation brings in.
  */
 (function () {
   "use strict";
@@ -133,27 +134,40 @@
   }
 
   /* ---- Keyboard access to horizontally scrolling regions (axe: scrollable-region-focusable) ----
-   * Material makes overflowing code blocks focusable, but not wide tables, display formulas or notebook
-   * cells; those get tabindex="0" while (and only while) they actually scroll. Regions whose content the
-   * browser skips (extra.css: content-visibility: auto) are checked once they are rendered. */
-  var SCROLLERS = ".md-typeset__scrollwrap, .md-typeset div.arithmatex, .jupyter-wrapper pre, " +
-    ".jupyter-wrapper .highlight-ipynb, .jupyter-wrapper .jp-OutputArea-output";
+   * Material makes overflowing code blocks focusable once its bundle runs, but not wide tables, display
+   * formulas or notebook cells. Before the bundle (it starts on the first interaction) code blocks and the
+   * still unwrapped tables scroll on their own. All of these get tabindex="0" while (and only while) they
+   * actually scroll. Regions whose content the browser skips (extra.css: content-visibility: auto) are
+   * checked once they are rendered. */
+  var SCROLLERS = ".md-typeset__scrollwrap, .md-typeset table:not([class]), .md-typeset pre > code, " +
+    ".md-typeset div.arithmatex, .jupyter-wrapper pre, .jupyter-wrapper .highlight-ipynb, " +
+    ".jupyter-wrapper .jp-OutputArea-output";
   var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
   function skipped(el) {
     var probe = el.firstElementChild || el;
     return typeof probe.checkVisibility === "function" && !probe.checkVisibility({ contentVisibilityAuto: true });
+  }
+  /* Whether the keyboard reaches into `el` already: a focusable descendant that takes up space (the line
+   * anchors of code blocks are empty links, which axe rightly does not count). */
+  function reachable(el) {
+    var inner = el.querySelectorAll(FOCUSABLE);
+    for (var i = 0; i < inner.length; i++) {
+      if (inner[i].offsetWidth > 0 || inner[i].offsetHeight > 0) return true;
+    }
+    return false;
   }
   function focusScrollables() {
     var els = document.querySelectorAll(SCROLLERS);
     var states = [];
     for (var i = 0; i < els.length; i++) {  /* read everything first, then write: one layout pass */
       if (skipped(els[i])) continue;
-      states.push([els[i], els[i].scrollWidth > els[i].clientWidth + 1 &&
-        /auto|scroll/.test(window.getComputedStyle(els[i]).overflowX)]);
+      var scrolls = els[i].scrollWidth > els[i].clientWidth + 1 &&
+        /auto|scroll/.test(window.getComputedStyle(els[i]).overflowX);
+      states.push([els[i], scrolls, scrolls && reachable(els[i])]);
     }
     for (var j = 0; j < states.length; j++) {
       var el = states[j][0];
-      if (states[j][1] && !el.hasAttribute("tabindex") && !el.querySelector(FOCUSABLE)) {
+      if (states[j][1] && !states[j][2] && !el.hasAttribute("tabindex")) {
         el.setAttribute("tabindex", "0");
         el.setAttribute("data-slmwiki-focus", "");
       } else if (!states[j][1] && el.hasAttribute("data-slmwiki-focus")) {
@@ -179,19 +193,23 @@
 
   function onPage() {
     typeset();
-    scheduleFocusScrollables();  /* after Material's handlers have wrapped the tables */
+    scheduleFocusScrollables();
   }
+  onPage();  /* the page as loaded (before Material's bundle: its tables scroll themselves, unwrapped) */
 
-  /* Material's bundle defines `document$` (a replaying stream, so the first page is handled too). The
-   * loader in overrides/main.html starts the bundle after the first paint and then fires `slmwiki:bundle`. */
+  /* Material's bundle defines `document$`, a replaying stream: its first value is the page as loaded
+   * (handled above; only the tables are new, wrapped by Material), every later one a page brought in by
+   * instant navigation. The loader in overrides/main.html fires `slmwiki:bundle` once the bundle has run. */
   document.addEventListener("slmwiki:bundle", function () {
-    /* Material's search dialog has role="dialog" but no accessible name (axe: aria-dialog-name). */
-    var search = document.querySelector(".md-search[role='dialog']");
-    if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Suche");
-    if (typeof window.document$ !== "undefined") {
-      window.document$.subscribe(onPage);
-    } else {
-      onPage();
-    }
+    if (typeof window.document$ === "undefined") return;
+    var first = true;
+    window.document$.subscribe(function () {
+      if (first) {
+        first = false;
+        scheduleFocusScrollables();
+      } else {
+        onPage();
+      }
+    });
   });
 })();
