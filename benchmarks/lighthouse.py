@@ -12,6 +12,12 @@ lower factor: 2x for a low-end desktop (benchmarkIndex 1000-1500), 1x below 800.
 measures every page twice: with the default 4x and with the factor that table gives for the median
 benchmarkIndex of the default runs. Both results are stored; neither replaces the other.
 
+Lighthouse loads a page without touching it. Since Material's bundle starts only on the reader's first
+interaction (overrides/main.html), its cost is not part of that load any more; it moves to the first
+interaction. The script therefore also measures that moment itself (`first_interaction`, Playwright with
+Chromium's own CPU throttling, 4x and 1x): after the page has loaded and settled, one mouse movement,
+then the time until the bundle has run and every long task (> 50 ms) of the main thread until 1 s later.
+
 Usage (after `make build`):
     .venv/bin/python benchmarks/lighthouse.py [--runs 3] [--out benchmarks/results/lighthouse.json]
 Lighthouse is installed on first use into .cache/lighthouse with `npm install lighthouse@12.8.2`.
@@ -143,12 +149,70 @@ def run(binary: Path, url: str, keep: Path | None = None, cpu_multiplier: float 
     }
 
 
+_LONG_TASKS = """() => {
+    window.__slmwikiLongTasks = [];
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) window.__slmwikiLongTasks.push([e.startTime, e.duration]);
+    }).observe({type: 'longtask'});
+}"""
+
+
+def first_interaction(base: str, paths: dict[str, str], rates: tuple[float, ...] = (4.0, 1.0)) -> dict:
+    """What the reader's first interaction costs: Material's bundle starts then (one run per page and rate).
+
+    Returns per rate and page: milliseconds from the mouse movement until the bundle has run
+    (`data-slmwiki-bundle="ready"`), the long tasks from then until 1 s later and their blocking time
+    (sum of the parts above 50 ms, as Lighthouse's Total Blocking Time counts them).
+    """
+    from playwright.sync_api import sync_playwright
+
+    results: dict = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for rate in rates:
+            entries = {}
+            for name, path in paths.items():
+                page = browser.new_page(viewport={"width": 412, "height": 823})
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+                page.goto(base + path, wait_until="load")
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1000)
+                if page.evaluate("() => document.documentElement.hasAttribute('data-slmwiki-bundle')"):
+                    raise SystemExit(
+                        f"Fehler: Auf {path} lief Materials Bundle schon vor der ersten Interaktion."
+                    )
+                page.evaluate(_LONG_TASKS)
+                started = page.evaluate("() => performance.now()")
+                page.mouse.move(200, 400)
+                page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
+                ready = page.evaluate("() => performance.now()")
+                page.wait_for_timeout(1000)
+                tasks = page.evaluate("() => window.__slmwikiLongTasks")
+                durations = [round(d) for start, d in tasks if start >= started - 1]
+                entries[name] = {
+                    "ms_until_bundle_ready": round(ready - started),
+                    "long_tasks_ms": durations,
+                    "blocking_ms": sum(max(0, d - 50) for d in durations),
+                }
+                page.close()
+                print("first interaction", f"{rate:g}x", name, entries[name], flush=True)
+            results[f"cpu_{rate:g}x"] = entries
+        browser.close()
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "lighthouse.json")
     parser.add_argument("--runs", type=int, default=1, help="Läufe je Seite; behalten wird der Median.")
     parser.add_argument("--only", nargs="*", default=None, help="nur diese Seiten (start, chapter, notebook)")
     parser.add_argument("--keep-reports", type=Path, default=None, help="Ordner für die vollen JSON-Berichte")
+    parser.add_argument(
+        "--skip-first-interaction",
+        action="store_true",
+        help="ohne Messung der ersten Interaktion (z. B. für einen Stand, der das Bundle sofort startet)",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs muss mindestens 1 sein")
@@ -212,6 +276,8 @@ def main() -> int:
         }
         if multiplier != 4.0:
             results["pages_calibrated"] = measure(base, multiplier, f"x{multiplier:g}")
+        if not args.skip_first_interaction:
+            results["first_interaction"] = first_interaction(base, selected)
     results["environment"]["load_average_1_5_15min_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
