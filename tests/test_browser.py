@@ -401,7 +401,7 @@ def test_materials_bundle_waits_for_the_first_interaction(visit):
     """Without interaction the page stays as rendered: no bundle request, yet toggle and content are there.
 
     overrides/main.html starts Material's JavaScript on the first pointer, touch, wheel, key, focus or
-    scroll event (Lighthouse: it was 250–550 ms of blocked main thread on the mobile profile).
+    scroll event (at CPU 4× it blocks the main thread for 490–640 ms, benchmarks/results/lighthouse.json).
     """
     v = visit()
     v.open("2_Komplexitaetsreduktion/", interact=False)
