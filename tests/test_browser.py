@@ -66,16 +66,18 @@ class Visit:
         else:
             self.page.wait_for_load_state("networkidle")
             if self.bundle_state() == "loading":  # started without interaction (query, diagram in view)
-                self.page.wait_for_selector(
-                    "html[data-slmwiki-bundle='ready']", state="attached", timeout=60000
-                )
+                self.wait_for_bundle()
 
     def interact(self) -> None:
         """A reader's first mouse movement: overrides/main.html starts Material's bundle on it."""
         self.page.mouse.move(40, 300)
         self.page.mouse.move(60, 320)
-        self.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
+        self.wait_for_bundle()
         self.page.wait_for_load_state("networkidle")
+
+    def wait_for_bundle(self) -> None:
+        """Waits until the loader in overrides/main.html has run Material's bundle."""
+        self.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
 
     def bundle_state(self) -> str | None:
         return self.page.evaluate("() => document.documentElement.getAttribute('data-slmwiki-bundle')")
@@ -422,10 +424,10 @@ def test_scrolling_starts_the_bundle_and_a_query_in_the_address_starts_it_at_onc
     v.open("1_Grundlagen/", interact=False)
     assert v.bundle_state() is None
     v.page.evaluate("() => window.scrollBy(0, 400)")
-    v.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
+    v.wait_for_bundle()
     linked = visit()
     linked.page.goto(linked.base_url + "1_Grundlagen/?h=LoRA", wait_until="load")
-    linked.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
+    linked.wait_for_bundle()
     # Material's search highlighting (feature search.highlight) marks the term from the address.
     linked.page.wait_for_selector("article mark[data-md-highlight]", state="attached", timeout=20000)
     assert v.errors == [] and linked.errors == []
@@ -458,7 +460,7 @@ def test_first_key_press_reaches_materials_search_shortcut(visit):
     v = visit()
     v.open("", interact=False)
     v.page.keyboard.press("s")
-    v.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
+    v.wait_for_bundle()
     v.page.wait_for_function(
         "() => document.activeElement && document.activeElement.matches(\"input[data-md-component='search-query']\")",
         timeout=20000,
