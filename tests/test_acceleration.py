@@ -320,19 +320,6 @@ def test_impossible_fit_names_max_seq_length():
         gpu_training_settings(_config(), DeviceInfo("gpu", 80 * 10**9), _dims("gemma-3-4b"), [])
 
 
-def test_apply_sets_the_trainer_fields():
-    """`apply` überträgt Mikro-Batch, Accumulation und Checkpointing auf die SFTConfig."""
-    s = gpu_training_settings(_config(), DeviceInfo("gpu", 80 * 10**9), _dims("gemma-3-1b"), LENGTHS)
-    target = SimpleNamespace(
-        per_device_train_batch_size=4, gradient_accumulation_steps=16, gradient_checkpointing=False
-    )
-    s.apply(target)
-    assert target.per_device_train_batch_size == s.per_device_train_batch_size
-    assert target.gradient_accumulation_steps == s.gradient_accumulation_steps
-    assert target.gradient_checkpointing == s.gradient_checkpointing
-    assert json.dumps(s.as_dict())
-
-
 def test_fast_path_can_be_switched_off(monkeypatch):
     """`SLMWIKI_GPU_FAST_PATH=0` oder `gpu_fast_path: false` schalten den Schnellpfad ab."""
     monkeypatch.delenv(FAST_PATH_ENV, raising=False)

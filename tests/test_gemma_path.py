@@ -132,3 +132,49 @@ def test_unknown_target_module_is_rejected_before_training(tmp_path, gemma_dir, 
     with pytest.raises(ConfigError, match="„v_porj“.*Meinten Sie: .*v_proj"):
         finetune(config, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("planned_checkpointing", [False, True])
+def test_a_plan_reaches_the_trainer_and_the_record_reads_what_ran(
+    tmp_path, gemma_dir, session_chat_files, planned_checkpointing
+):
+    """Ein Plan (Mikro-Batch, Accumulation, Checkpointing) landet im gebauten Trainer; `trainer_settings` liest ihn dort.
+
+    Die Konfiguration sagt jeweils das Gegenteil des Plans, damit ein ignorierter Plan auffällt.
+    """
+    import torch
+    from trl import SFTTrainer
+
+    from slmwiki.data import load_chat_jsonl, to_dataset
+    from slmwiki.finetune import build_sft_config, trainer_settings
+    from slmwiki.loading import load_base_model, load_tokenizer
+
+    config = gemma_config(
+        session_chat_files,
+        gemma_dir,
+        tmp_path / "out",
+        gradient_checkpointing=not planned_checkpointing,
+        per_device_train_batch_size=1,
+        gradient_accumulation_steps=1,
+        max_steps=1,
+    )
+    plan = {
+        "per_device_train_batch_size": 2,
+        "gradient_accumulation_steps": 3,
+        "gradient_checkpointing": planned_checkpointing,
+        "gradient_checkpointing_kwargs": {"use_reentrant": False} if planned_checkpointing else None,
+    }
+    args = build_sft_config(config, tmp_path / "ckpt", torch.float32, progress=False, overrides=plan)
+    model = load_base_model(str(gemma_dir), quantize=False, compute_dtype=torch.float32)
+    trainer = SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=to_dataset(load_chat_jsonl(session_chat_files["train"])),
+        processing_class=load_tokenizer(str(gemma_dir)),
+    )
+    trainer.train()
+    ran = trainer_settings(trainer)
+    assert ran["per_device_train_batch_size"] == 2
+    assert ran["gradient_accumulation_steps"] == 3
+    assert ran["activation_checkpointing"] is planned_checkpointing
+    assert ran["model_checkpointing_active"] is planned_checkpointing

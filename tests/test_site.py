@@ -174,6 +174,32 @@ def test_pages_workflow_builds_with_make_build_and_deploys_with_official_actions
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
 
 
+def test_pages_workflow_runs_test_latest_weekly_and_does_not_deploy_then():
+    """A weekly schedule runs `make test-latest`; a scheduled run neither builds nor deploys the site."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["schedule"][0]["cron"].split()[4] in {"0", "1", "2", "3", "4", "5", "6"}
+    latest = workflow["jobs"]["test-latest"]
+    assert "schedule" in latest["if"]
+    assert any(s.get("run", "").startswith("make test-latest") for s in latest["steps"])
+    assert "schedule" in workflow["jobs"]["build"]["if"] and "!=" in workflow["jobs"]["build"]["if"]
+
+
+def test_make_installs_the_committed_lock():
+    """`make`'s install step passes constraints.txt to pip; the lock pins every package it lists exactly."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert '-c $(LOCK) -e ".[docs,test]"' in makefile and "LOCK := constraints.txt" in makefile
+    lines = [
+        line
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+\-]+", line) for line in lines), lines
+    names = {line.split("==")[0].lower() for line in lines}
+    assert {"transformers", "peft", "trl", "bitsandbytes", "accelerate", "datasets", "mkdocs-material"} <= names
+    assert "torch" not in names  # torch comes from TORCH_SPEC (CPU build locally, CUDA elsewhere)
+
+
 def test_pages_workflow_sets_up_node_before_building_for_build_time_formulas():
     """The Pages workflow provides Node.js (MathJax renders formulas at build time) before `make build`."""
     workflow = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))

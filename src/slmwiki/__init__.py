@@ -15,6 +15,23 @@ Das Paket hinter dem deutschsprachigen SLM-Wiki. Jedes Modul behandelt genau ein
 `import slmwiki` lädt bewusst keine schweren Abhängigkeiten; importieren Sie die Module direkt.
 """
 
+import logging
+
 __version__ = "0.1.0"
+
+
+class _OptionalKernelNotice(logging.Filter):
+    """Unterdrückt bitsandbytes' englischen Hinweis auf das fehlende optionale Paket `kernels`.
+
+    bitsandbytes versucht auf CPUs mit AVX512-BF16, einen Kernel vom Hugging Face Hub zu laden, und
+    rechnet ohne ihn mit seiner eigenen torch-Implementierung weiter: für Nutzer nur Rauschen.
+    Andere Meldungen von bitsandbytes bleiben sichtbar.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to load CPU gemm_4bit_forward from kernels-community")
+
+
+logging.getLogger("bitsandbytes.backends.cpu.ops").addFilter(_OptionalKernelNotice())
 
 __all__ = ["__version__"]

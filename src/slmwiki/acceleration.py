@@ -724,7 +724,7 @@ class GpuTrainingSettings:
     """Begründungen der Wahl (deutsch, für Protokoll und Ausgabe)."""
 
     def sft_overrides(self) -> dict[str, Any]:
-        """Felder der TRL-`SFTConfig`, die der Schnellpfad setzt.
+        """Felder der TRL-`SFTConfig`, die der Schnellpfad setzt (an `build_sft_config(overrides=…)`).
 
         Returns:
             Feldname → Wert.
@@ -742,19 +742,6 @@ class GpuTrainingSettings:
             # TRL's own padding_free flag would force its collator; ours is passed explicitly
             overrides.update(padding_free=False, packing=False)
         return overrides
-
-    def apply(self, sft_config: Any) -> Any:
-        """Überträgt `sft_overrides` auf eine schon gebaute `SFTConfig` (vor dem `SFTTrainer`).
-
-        Args:
-            sft_config: Die `SFTConfig`.
-
-        Returns:
-            Dieselbe, geänderte `SFTConfig`.
-        """
-        for key, value in self.sft_overrides().items():
-            setattr(sft_config, key, value)
-        return sft_config
 
     def data_collator(self) -> PaddingFreeCollator | None:
         """Der Collator für den `SFTTrainer` (`None` = TRLs Standard mit Padding).

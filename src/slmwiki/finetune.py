@@ -175,7 +175,13 @@ def finetune(
 
     from slmwiki.acceleration import bind_local_device, fsdp_enabled, gpu_fast_path
     from slmwiki.data import load_chat_jsonl, to_dataset
-    from slmwiki.loading import choose_compute_dtype, load_base_model, load_tokenizer, resolve_model
+    from slmwiki.loading import (
+        choose_compute_dtype,
+        keep_4bit_layout_for_training,
+        load_base_model,
+        load_tokenizer,
+        resolve_model,
+    )
 
     # --- 1. Validate inputs (nothing is written before this block has passed) -------------------
     config.check_files()
@@ -218,6 +224,7 @@ def finetune(
             trust_remote_code=config.trust_remote_code,
             attn_implementation=config.attn_implementation,
         )
+        keep_4bit_layout_for_training(model)  # gradients must flow through the NF4 layers (CPU)
         # On a CUDA GPU: padding-free packing, varlen attention, micro-batch by GPU memory (slmwiki.acceleration).
         fast = gpu_fast_path(config, model, tokenizer, train_examples) if cuda else None
         use_gradient_checkpointing = fast.gradient_checkpointing if fast else config.gradient_checkpointing
@@ -247,9 +254,15 @@ def finetune(
 
         # --- 8. TRL SFTTrainer --------------------------------------------------------------------------
         watcher = _RunWatcher()
-        sft_config = build_sft_config(config, checkpoints_dir, compute_dtype, progress=progress, cuda=cuda)
-        if fast:
-            fast.apply(sft_config)
+        # The plan goes into the SFTConfig's constructor, so transformers derives everything from it.
+        sft_config = build_sft_config(
+            config,
+            checkpoints_dir,
+            compute_dtype,
+            progress=progress,
+            cuda=cuda,
+            overrides=fast.sft_overrides() if fast else None,
+        )
         trainer = SFTTrainer(
             model=model,
             args=sft_config,
@@ -305,6 +318,7 @@ def finetune(
         "compute_dtype": _dtype_label(compute_dtype),
         "quantization": {"quant_type": "nf4", "double_quant": True, "bits": 4},
         "gpu_fast_path": fast.as_dict() if fast else None,
+        "trainer_settings": trainer_settings(trainer),
         "versions": library_versions(),
         "hardware": hardware_info(),
         "parameters": {"trainable": trainable, "total": total},
@@ -361,6 +375,7 @@ def build_sft_config(
     *,
     progress: bool = True,
     cuda: bool = False,
+    overrides: dict[str, Any] | None = None,
 ) -> Any:  # trl.SFTConfig
     """Übersetzt die `FinetuneConfig` in TRLs `SFTConfig`.
 
@@ -373,6 +388,9 @@ def build_sft_config(
         compute_dtype: Gewählte Rechengenauigkeit.
         progress: Fortschrittsbalken anzeigen.
         cuda: Ob auf einer CUDA-GPU trainiert wird.
+        overrides: Felder, die ein Plan (z. B. der GPU-Schnellpfad) vorgibt; sie ersetzen die Werte
+            aus `config`, bevor die `SFTConfig` entsteht. `gradient_checkpointing…` wird auf den
+            Feldnamen der installierten transformers-Version abgebildet.
 
     Returns:
         Die `SFTConfig`.
@@ -380,7 +398,7 @@ def build_sft_config(
     import torch
     from trl import SFTConfig
 
-    return SFTConfig(
+    kwargs = dict(
         output_dir=str(checkpoints_dir),
         # steps and batches
         max_steps=config.max_steps if config.max_steps is not None else -1,
@@ -422,6 +440,50 @@ def build_sft_config(
         seed=config.seed,
         data_seed=config.seed,
     )
+    plan = dict(overrides or {})
+    if "gradient_checkpointing" in plan:
+        enabled = bool(plan.pop("gradient_checkpointing"))
+        plan_kwargs = plan.pop("gradient_checkpointing_kwargs", None)
+        checkpointing = _checkpointing_args(SFTConfig, enabled)
+        if enabled and plan_kwargs is not None:
+            checkpointing = {
+                key: (plan_kwargs if key.endswith("_kwargs") else value)
+                for key, value in checkpointing.items()
+            }
+        plan.update(checkpointing)
+    kwargs.update(plan)
+    return SFTConfig(**kwargs)
+
+
+def trainer_settings(trainer: Any) -> dict[str, Any]:
+    """Die Einstellungen, mit denen der gebaute Trainer wirklich trainiert (für `run.json`).
+
+    Gelesen aus den Argumenten des Trainers und dem Modell selbst, nicht aus einem Plan.
+
+    Args:
+        trainer: Ein gebauter `SFTTrainer`.
+
+    Returns:
+        Mikro-Batch, Accumulation, Aktivierungs-Checkpointing (Argument und Modellzustand), Packing,
+        Padding-frei und der Name des Collators.
+    """
+    args = trainer.args
+    checkpointing = getattr(args, "activation_checkpointing", None)
+    if checkpointing is None:
+        checkpointing = getattr(args, "gradient_checkpointing", False)
+    model = trainer.model
+    model_checkpointing = any(
+        getattr(module, "gradient_checkpointing", False) is True for module in model.modules()
+    )
+    return {
+        "per_device_train_batch_size": args.per_device_train_batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps,
+        "activation_checkpointing": bool(checkpointing),
+        "model_checkpointing_active": model_checkpointing,
+        "packing": getattr(args, "packing", None),
+        "padding_free": getattr(args, "padding_free", None),
+        "data_collator": type(trainer.data_collator).__name__,
+    }
 
 
 def _checkpointing_args(sft_config_cls: type, enabled: bool) -> dict[str, Any]:
@@ -939,6 +1001,7 @@ __all__ = [
     "TrainingDiverged",
     "TrainingInterrupted",
     "build_sft_config",
+    "trainer_settings",
     "check_target_modules",
     "finetune",
     "hardware_info",

@@ -461,6 +461,41 @@ def load_base_model(
     return model
 
 
+def keep_4bit_layout_for_training(model: PreTrainedModel) -> int:
+    """Hält die NF4-Gewichte im Format, durch das Gradienten fließen.
+
+    bitsandbytes (ab 0.50) packt die 4-Bit-Gewichte einer `Linear4bit`-Schicht auf CPUs mit
+    AVX512-BF16 beim ersten Vorwärtslauf ohne Gradient im Auswertungsmodus dauerhaft in ein
+    Inferenzformat um (z. B. während der Auswertung vor dem Training). Danach rechnet die Schicht
+    über den Operator `gemv_4bit`, für den kein Rückwärtspfad registriert ist: Der Gradient nach
+    der Eingabe fehlt, LoRA-Matrizen früherer Schichten lernen falsch. Diese Funktion schaltet die
+    Umwandlung für jede `Linear4bit`-Schicht ab; rufen Sie sie direkt nach dem Laden auf.
+
+    Args:
+        model: Ein mit `load_base_model(..., quantize=True)` geladenes Modell.
+
+    Returns:
+        Die Zahl der `Linear4bit`-Schichten, die so eingestellt wurden.
+
+    Raises:
+        ConfigError: Wenn eine Schicht schon umgepackt ist (Modell nach einer Auswertung).
+    """
+    import bitsandbytes as bnb
+
+    count = 0
+    for module in model.modules():
+        if isinstance(module, bnb.nn.Linear4bit):
+            state = getattr(module.weight, "quant_state", None)
+            if state is not None and getattr(state, "packing_format_for_cpu", False):
+                raise ConfigError(
+                    "Die 4-Bit-Gewichte wurden schon für die Inferenz umgepackt; "
+                    "bitte laden Sie das Modell für das Training neu."
+                )
+            module.support_avx512bf16_for_cpu = False
+            count += 1
+    return count
+
+
 def load_tokenizer(name: str | ResolvedModel, *, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
     """Lädt den Tokenizer samt Chat-Vorlage.
 
