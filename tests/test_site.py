@@ -196,7 +196,15 @@ def test_make_installs_the_committed_lock():
     ]
     assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+\-]+", line) for line in lines), lines
     names = {line.split("==")[0].lower() for line in lines}
-    assert {"transformers", "peft", "trl", "bitsandbytes", "accelerate", "datasets", "mkdocs-material"} <= names
+    assert {
+        "transformers",
+        "peft",
+        "trl",
+        "bitsandbytes",
+        "accelerate",
+        "datasets",
+        "mkdocs-material",
+    } <= names
     assert "torch" not in names  # torch comes from TORCH_SPEC (CPU build locally, CUDA elsewhere)
 
 
