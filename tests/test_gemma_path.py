@@ -146,7 +146,7 @@ def test_a_plan_reaches_the_trainer_and_the_record_reads_what_ran(
     from trl import SFTTrainer
 
     from slmwiki.data import load_chat_jsonl, to_dataset
-    from slmwiki.finetune import build_sft_config, trainer_settings
+    from slmwiki.finetune import build_sft_config, ensure_plan_applied, trainer_settings
     from slmwiki.loading import load_base_model, load_tokenizer
 
     config = gemma_config(
@@ -172,9 +172,29 @@ def test_a_plan_reaches_the_trainer_and_the_record_reads_what_ran(
         train_dataset=to_dataset(load_chat_jsonl(session_chat_files["train"])),
         processing_class=load_tokenizer(str(gemma_dir)),
     )
+    ensure_plan_applied(plan, trainer_settings(trainer))  # the real, freshly built trainer took the plan
     trainer.train()
     ran = trainer_settings(trainer)
     assert ran["per_device_train_batch_size"] == 2
     assert ran["gradient_accumulation_steps"] == 3
     assert ran["activation_checkpointing"] is planned_checkpointing
     assert ran["model_checkpointing_active"] is planned_checkpointing
+
+
+def test_a_plan_the_trainer_did_not_take_is_reported():
+    """Weicht der gebaute Trainer vom Plan ab, bricht `ensure_plan_applied` mit dem Feld und beiden Werten ab."""
+    from slmwiki.finetune import ensure_plan_applied
+
+    plan = {
+        "per_device_train_batch_size": 64,
+        "gradient_accumulation_steps": 1,
+        "gradient_checkpointing": False,
+    }
+    ran = {
+        "per_device_train_batch_size": 64,
+        "gradient_accumulation_steps": 1,
+        "activation_checkpointing": True,
+    }
+    with pytest.raises(RuntimeError, match="activation_checkpointing: geplant False, im Trainer True"):
+        ensure_plan_applied(plan, ran)
+    ensure_plan_applied(plan, {**ran, "activation_checkpointing": False})  # agreeing plan passes

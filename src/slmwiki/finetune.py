@@ -273,6 +273,8 @@ def finetune(
             callbacks=[watcher, *(callbacks or [])],
         )
         _match_adapter_dtype(trainer.model, compute_dtype)
+        if fast:  # what the trainer will run, read back from the trainer itself
+            ensure_plan_applied(fast.sft_overrides(), trainer_settings(trainer))
     if not progress:
         trainer.remove_callback(PrinterCallback)  # no log dicts on stdout either
     if cuda:
@@ -453,6 +455,34 @@ def build_sft_config(
         plan.update(checkpointing)
     kwargs.update(plan)
     return SFTConfig(**kwargs)
+
+
+def ensure_plan_applied(plan: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Prüft, dass der gebaute Trainer mit dem Plan trainiert (Mikro-Batch, Accumulation, Checkpointing).
+
+    Args:
+        plan: Die Felder, die der Plan an `build_sft_config(overrides=…)` gab.
+        settings: `trainer_settings(trainer)` des gebauten Trainers.
+
+    Raises:
+        RuntimeError: Wenn ein Feld abweicht (z. B. weil eine neue transformers-Version ein Feld
+            umbenannt hat); dann liefe etwas anderes als geplant und `run.json` wäre falsch.
+    """
+    expected = {
+        "per_device_train_batch_size": plan.get("per_device_train_batch_size"),
+        "gradient_accumulation_steps": plan.get("gradient_accumulation_steps"),
+        "activation_checkpointing": plan.get("gradient_checkpointing"),
+    }
+    differing = {
+        key: (value, settings.get(key))
+        for key, value in expected.items()
+        if value is not None and settings.get(key) != value
+    }
+    if differing:
+        details = ", ".join(
+            f"{key}: geplant {want}, im Trainer {got}" for key, (want, got) in differing.items()
+        )
+        raise RuntimeError(f"Der Trainer übernimmt den Plan nicht ({details}).")
 
 
 def trainer_settings(trainer: Any) -> dict[str, Any]:
@@ -1002,6 +1032,7 @@ __all__ = [
     "TrainingInterrupted",
     "build_sft_config",
     "trainer_settings",
+    "ensure_plan_applied",
     "check_target_modules",
     "finetune",
     "hardware_info",
