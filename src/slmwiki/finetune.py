@@ -443,16 +443,14 @@ def build_sft_config(
         data_seed=config.seed,
     )
     plan = dict(overrides or {})
-    if "gradient_checkpointing" in plan:
-        enabled = bool(plan.pop("gradient_checkpointing"))
-        plan_kwargs = plan.pop("gradient_checkpointing_kwargs", None)
-        checkpointing = _checkpointing_args(SFTConfig, enabled)
-        if enabled and plan_kwargs is not None:
-            checkpointing = {
-                key: (plan_kwargs if key.endswith("_kwargs") else value)
-                for key, value in checkpointing.items()
-            }
-        plan.update(checkpointing)
+    if "gradient_checkpointing" in plan:  # the plan's name, mapped to the installed field name
+        plan.update(
+            _checkpointing_args(
+                SFTConfig,
+                bool(plan.pop("gradient_checkpointing")),
+                plan.pop("gradient_checkpointing_kwargs", None),
+            )
+        )
     kwargs.update(plan)
     return SFTConfig(**kwargs)
 
@@ -516,7 +514,9 @@ def trainer_settings(trainer: Any) -> dict[str, Any]:
     }
 
 
-def _checkpointing_args(sft_config_cls: type, enabled: bool) -> dict[str, Any]:
+def _checkpointing_args(
+    sft_config_cls: type, enabled: bool, kwargs: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Aktivierungs-Checkpointing heißt in neueren transformers-Versionen `activation_checkpointing`, früher `gradient_checkpointing`."""
     import dataclasses
 
@@ -524,7 +524,7 @@ def _checkpointing_args(sft_config_cls: type, enabled: bool) -> dict[str, Any]:
     prefix = "activation" if "activation_checkpointing" in names else "gradient"
     return {
         f"{prefix}_checkpointing": enabled,
-        f"{prefix}_checkpointing_kwargs": {"use_reentrant": False} if enabled else None,
+        f"{prefix}_checkpointing_kwargs": (kwargs or {"use_reentrant": False}) if enabled else None,
     }
 
 
