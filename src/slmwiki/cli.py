@@ -123,7 +123,9 @@ def _run_finetune(args: argparse.Namespace) -> int:
         if key.startswith("override_")
     ]
     config = FinetuneConfig.from_yaml(args.config, overrides + list(args.assignments))
+    from slmwiki.backends import prepare_process
 
+    prepare_process(config.backend)  # Unsloth must be imported before transformers
     from slmwiki.finetune import TrainingInterrupted, finetune
     from slmwiki.formatting import number
 

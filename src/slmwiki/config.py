@@ -32,7 +32,10 @@ from slmwiki.errors import (
 LR_SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 
 #: Attention-Implementierungen von transformers (`None` = transformers wählt).
-ATTN_IMPLEMENTATIONS = ("eager", "sdpa", "flash_attention_2", "flash_attention_3")
+ATTN_IMPLEMENTATIONS = ("eager", "sdpa", "flex_attention", "flash_attention_2", "flash_attention_3")
+
+#: Trainings-Backends (`slmwiki.backends`): „auto“ wählt Unsloth nur, wenn es auf einer CUDA-GPU installiert ist.
+BACKENDS = ("auto", "trl", "unsloth")
 
 #: Optimierer; die 8-Bit- und „paged“-Varianten von bitsandbytes brauchen eine CUDA-GPU.
 OPTIMIZERS = ("adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "paged_adamw_32bit")
@@ -55,6 +58,15 @@ class FinetuneConfig:
 
     attn_implementation: str | None = None
     """Attention-Implementierung („eager“, „sdpa“, …); `None` lässt transformers wählen. Gemma 3 trainiert mit „eager“."""
+
+    backend: str = "auto"
+    """Trainings-Backend: „trl“ (Hugging Face: transformers, peft, TRL), „unsloth“ (Zusatz `slmwiki[unsloth]`, nur CUDA) oder „auto“ (Unsloth, wenn auf einer CUDA-GPU installiert, sonst TRL)."""
+
+    gpu_memory: str | None = None
+    """Für eine kleinere Karte planen, z. B. „16GB“ (T4) oder „24GB“ (RTX 4090); `None` = Speicher der eingebauten GPU."""
+
+    auto_plan: bool = True
+    """Auf der GPU Packing, Mikro-Batch, Gradient Checkpointing und Liger-Kernels selbst wählen (`slmwiki.planner`); `false` übernimmt die Werte dieser Konfiguration."""
 
     compute_dtype: str = "auto"
     """Rechengenauigkeit: „auto“ (GPU: bf16, sonst fp16; CPU: bf16 nur mit bf16-Befehlen, sonst fp32), „bf16“, „fp16“ oder „fp32“."""
@@ -168,10 +180,16 @@ class FinetuneConfig:
             "group_by_length",
             "gradient_checkpointing",
             "keep_checkpoints",
+            "auto_plan",
         ):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"„{name}“ muss true oder false sein, erhalten: {getattr(self, name)!r}.")
         _require_choice("compute_dtype", self.compute_dtype, ("auto", "bf16", "fp16", "fp32"))
+        _require_choice("backend", self.backend, BACKENDS)
+        if self.gpu_memory is not None:
+            from slmwiki.planner import parse_memory
+
+            parse_memory(self.gpu_memory)
         if self.attn_implementation is not None:
             _require_choice("attn_implementation", self.attn_implementation, ATTN_IMPLEMENTATIONS)
         _require_choice("lr_scheduler", self.lr_scheduler, LR_SCHEDULERS)

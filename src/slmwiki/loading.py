@@ -438,7 +438,7 @@ def load_base_model(
         kwargs["attn_implementation"] = attn_implementation
     cuda = device_name() == "cuda"
     if quantize:
-        from slmwiki.acceleration import distributed_load_kwargs
+        from slmwiki.launch import distributed_load_kwargs
 
         kwargs["quantization_config"] = quantization_config(compute_dtype)
         fsdp = distributed_load_kwargs(compute_dtype) if cuda else {}

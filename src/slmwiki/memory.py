@@ -97,6 +97,14 @@ DQ_BLOCK_SIZE = 256
 DQ_CODE_BYTES = 256 * 4
 """Codetabelle der 8-Bit-Quantisierung der Absmax-Werte (256 float32-Werte) je quantisierter Schicht."""
 
+ACTIVATION_CALIBRATION: dict[tuple[str, bool], float] = {
+    ("trl", False): 0.5,
+    ("trl", True): 0.75,
+    ("unsloth", False): 0.45,
+    ("unsloth", True): 0.5,
+}
+"""Faktor auf die Aktivierungen je (Backend, Gradient Checkpointing), angepasst an gemessene Spitzen."""
+
 DEFAULT_GPUS: dict[str, float] = {"T4 16 GB": 16, "RTX 3060 12 GB": 12, "RTX 4090 24 GB": 24}
 """Grafikkarten für die Passt-Tabelle (Faktenblatt §5.2); „GB“ bei Grafikspeicher meint hier 2^30 Byte (GiB)."""
 
@@ -347,6 +355,7 @@ def estimate_training_memory(
     double_quant: bool = True,
     loss_implementation: str = "full",
     overhead_bytes: int = CUDA_CONTEXT_BYTES,
+    backend: str | None = None,
 ) -> MemoryBreakdown:
     """Schätzt den Spitzenbedarf eines Trainingsschritts (Formeln in der Moduldokumentation).
 
@@ -371,6 +380,9 @@ def estimate_training_memory(
         loss_implementation: „full“ (transformers: alle Logits, gemessen) oder „chunked“ (TRL 1.x:
             Kacheln, Näherung ohne Messung).
         overhead_bytes: Pauschaler Zusatzbedarf (0 für den Vergleich mit `max_memory_allocated`).
+        backend: `None` (reine Formeln) oder das GPU-Rezept, das `slmwiki finetune` rechnet: „trl“
+            bzw. „unsloth“ (beide mit bf16-Embedding und -Residualstrom); dann gelten die an
+            GPU-Messungen kalibrierten Faktoren `ACTIVATION_CALIBRATION`.
 
     Returns:
         Die Aufschlüsselung (`MemoryBreakdown`).
@@ -379,6 +391,9 @@ def estimate_training_memory(
         ConfigError: Bei nicht positiven Größen, unbekanntem Verfahren, Optimierer, Datentyp oder Modul.
     """
     spec = _spec(spec)
+    if backend is not None:
+        _choice("backend", backend, tuple(sorted({b for b, _ in ACTIVATION_CALIBRATION})))
+        upcast_non_quantized = False  # both GPU recipes keep embeddings and residual stream in bf16
     _choice("method", method, METHODS)
     _choice("optimizer", optimizer, OPTIMIZERS)
     _choice("compute_dtype", compute_dtype, tuple(DTYPE_BYTES))
@@ -424,6 +439,8 @@ def estimate_training_memory(
         activations = (spec.num_layers + 1) * tokens * spec.hidden_size * act + max(0, one_layer - logits)
     else:
         activations = spec.num_layers * one_layer + tokens * spec.hidden_size * act
+    if backend is not None:
+        activations = int(activations * ACTIVATION_CALIBRATION[(backend, gradient_checkpointing)])
 
     return MemoryBreakdown(
         weights=weights,

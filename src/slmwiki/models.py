@@ -273,6 +273,47 @@ class ModelSpec:
 
     # ------------------------------------------------------------------ transformers
 
+    @classmethod
+    def from_transformers_config(cls, config: Any, name: str = "geladenes Modell") -> ModelSpec:
+        """Liest die Maße aus einer transformers-Konfiguration (bei multimodalen Modellen dem Textteil).
+
+        Args:
+            config: z. B. `Gemma3TextConfig` oder `model.config`.
+            name: Bezeichnung für Fehlermeldungen.
+
+        Returns:
+            Die Architekturdaten (ohne Quellen, Lizenz und Trainings-Token).
+
+        Raises:
+            ConfigError: Bei einer Architektur, die `ARCHITECTURES` nicht kennt.
+        """
+        text = config.get_text_config() if hasattr(config, "get_text_config") else config
+        heads = text.num_attention_heads
+        layer_types = list(getattr(text, "layer_types", None) or [])
+        window = getattr(text, "sliding_window", None) if "sliding_attention" in layer_types else None
+        pattern = None
+        if window is not None:
+            period = next(i + 1 for i, kind in enumerate(layer_types) if kind == "full_attention")
+            pattern = (period - 1, 1)
+        context = int(getattr(text, "max_position_embeddings", None) or 2048)
+        return cls(
+            name=name,
+            family=str(text.model_type),
+            hf_id="",
+            architecture=str(text.model_type),
+            num_layers=text.num_hidden_layers,
+            hidden_size=text.hidden_size,
+            intermediate_size=text.intermediate_size,
+            num_attention_heads=heads,
+            num_key_value_heads=getattr(text, "num_key_value_heads", None) or heads,
+            head_dim=getattr(text, "head_dim", None) or text.hidden_size // heads,
+            vocab_size=text.vocab_size,
+            max_context=context,
+            sliding_window=window,
+            local_global_pattern=pattern,
+            tie_word_embeddings=bool(getattr(text, "tie_word_embeddings", True)),
+        )
+
     def to_transformers_config(self) -> Any:
         """Erzeugt die passende transformers-Konfiguration (ohne Gewichte, ohne Download).
 
