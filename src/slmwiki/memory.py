@@ -97,9 +97,13 @@ DQ_BLOCK_SIZE = 256
 DQ_CODE_BYTES = 256 * 4
 """Codetabelle der 8-Bit-Quantisierung der Absmax-Werte (256 float32-Werte) je quantisierter Schicht."""
 
+LORA_DROPOUT_BYTES = 1.7
+"""Bytes je Eingangswert eines LoRA-Zielmoduls mit Dropout (bf16-Kopie, Maske); gemessen als Unterschied
+der Spitzen mit Dropout 0,05 und 0 (Gemma 3 1B: 1,62; 4B: 1,75; `benchmarks/results/gpu_engine.json`)."""
+
 ACTIVATION_CALIBRATION: dict[tuple[str, bool], float] = {
-    ("trl", False): 0.5,
-    ("trl", True): 0.75,
+    ("trl", False): 0.49,
+    ("trl", True): 0.87,
     ("unsloth", False): 0.45,
     ("unsloth", True): 0.5,
 }
@@ -356,6 +360,7 @@ def estimate_training_memory(
     loss_implementation: str = "full",
     overhead_bytes: int = CUDA_CONTEXT_BYTES,
     backend: str | None = None,
+    lora_dropout: float = 0.0,
 ) -> MemoryBreakdown:
     """Schätzt den Spitzenbedarf eines Trainingsschritts (Formeln in der Moduldokumentation).
 
@@ -383,6 +388,8 @@ def estimate_training_memory(
         backend: `None` (reine Formeln) oder das GPU-Rezept, das `slmwiki finetune` rechnet: „trl“
             bzw. „unsloth“ (beide mit bf16-Embedding und -Residualstrom); dann gelten die an
             GPU-Messungen kalibrierten Faktoren `ACTIVATION_CALIBRATION`.
+        lora_dropout: LoRA-Dropout > 0 hält je Zielmodul eine Kopie des Eingangs samt Maske für den
+            Rückwärtsdurchlauf (`LORA_DROPOUT_BYTES` je Eingangswert; mit Checkpointing nur für eine Schicht).
 
     Returns:
         Die Aufschlüsselung (`MemoryBreakdown`).
@@ -435,12 +442,17 @@ def estimate_training_memory(
     else:
         logits = 2 * min(tokens, CHUNK_TOKENS) * min(spec.vocab_size, CHUNK_VOCAB) * 4 + tokens * 4 * 4
     one_layer = layer_activation_bytes(spec, tokens, act, targets, compute if method == "qlora" else None)
+    dropout = 0
+    if targets and lora_dropout > 0:
+        shapes = spec.linear_shapes()
+        dropout = int(tokens * LORA_DROPOUT_BYTES * sum(shapes[name][0] for name in targets))
     if gradient_checkpointing:
         activations = (spec.num_layers + 1) * tokens * spec.hidden_size * act + max(0, one_layer - logits)
     else:
         activations = spec.num_layers * one_layer + tokens * spec.hidden_size * act
     if backend is not None:
         activations = int(activations * ACTIVATION_CALIBRATION[(backend, gradient_checkpointing)])
+    activations += dropout if gradient_checkpointing else spec.num_layers * dropout
 
     return MemoryBreakdown(
         weights=weights,
