@@ -476,6 +476,15 @@ def cmd_merge(args: argparse.Namespace) -> int:
         path = Path(args.src) / f"gpu_engine_{set_name}.json"
         if path.is_file():
             merged["sets"][set_name] = json.loads(path.read_text())
+    for extra in args.extra:  # a later call of the same set: its rows join under "<name>_<suffix>"
+        set_name, suffix, file = extra.split(":", 2)
+        data = json.loads(Path(file).read_text())
+        for model, entry in data["models"].items():
+            rows = merged["sets"][set_name]["models"][model]["rows"]
+            for name, row in entry["rows"].items():
+                if row.get("status") == "ok":
+                    row["bf16_matmul_of_call"] = data["bf16_matmul"]
+                    rows[f"{name}_{suffix}"] = row
     write_json(Path(args.dest), merged)
     return 0
 
@@ -495,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("merge")
     m.add_argument("--src", required=True)
     m.add_argument("--dest", default=str(ROOT / "benchmarks/results/gpu_engine.json"))
+    m.add_argument("--extra", action="append", default=[], help="SET:SUFFIX:FILE, rows of a later call")
     args = parser.parse_args(argv)
     return {"prepare": cmd_prepare, "run": cmd_run, "worker": worker, "merge": cmd_merge}[args.command](args)
 

@@ -104,10 +104,15 @@ der Spitzen mit Dropout 0,05 und 0 (Gemma 3 1B: 1,62; 4B: 1,75; `benchmarks/resu
 ACTIVATION_CALIBRATION: dict[tuple[str, bool], float] = {
     ("trl", False): 0.49,
     ("trl", True): 0.87,
-    ("unsloth", False): 0.45,
-    ("unsloth", True): 0.5,
+    ("unsloth", False): 0.8,
+    ("unsloth", True): 17.9,
 }
-"""Faktor auf die Aktivierungen je (Backend, Gradient Checkpointing), angepasst an gemessene Spitzen."""
+"""Faktor auf die Aktivierungsformel je (Backend, Gradient Checkpointing), angepasst an die gemessenen
+Spitzen von Gemma 3 1B auf einer H200 (`benchmarks/results/gpu_engine.json`; TRL: Mittel über die Läufe,
+Unsloth: die Läufe ohne LoRA-Dropout) und geprüft an den übrigen Messungen (Gemma 3 4B, Dropout 0,05;
+`tests/test_memory_engine.py`). Unsloths Checkpointing hält deutlich mehr als die Schichteingänge
+(gemessen 13 GiB bei 8.192 Token je Vorwärtsdurchlauf), daher der große Faktor; gemessen ist nur diese
+eine Länge."""
 
 DEFAULT_GPUS: dict[str, float] = {"T4 16 GB": 16, "RTX 3060 12 GB": 12, "RTX 4090 24 GB": 24}
 """Grafikkarten für die Passt-Tabelle (Faktenblatt §5.2); „GB“ bei Grafikspeicher meint hier 2^30 Byte (GiB)."""
