@@ -8,7 +8,12 @@ Die Karte nennt 1,23B, das Modell hat 1.235.814.400 Gewichte (von Hand gerechnet
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
+import runpy
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +95,81 @@ def test_new_specs_build_in_transformers_with_the_same_count(name):
     with torch.device("meta"):
         model = transformers.AutoModelForCausalLM.from_config(spec.to_transformers_config())
     assert sum(p.numel() for p in model.parameters()) == spec.num_parameters()
+
+
+# ---------------------------------------------------------------------- Seiten, die mit diesen Modellen rechnen
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS_PAGE = ROOT / "docs" / "5_Praxis_Guide" / "modelle.md"
+PRIVACY_PAGE = ROOT / "docs" / "5_Praxis_Guide" / "datenschutz.md"
+LITERATURE = ROOT / "docs" / "literatur.md"
+
+
+def _run(script: str, monkeypatch) -> str:
+    monkeypatch.chdir(ROOT)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        runpy.run_path(str(ROOT / script), run_name="__main__")
+    return buffer.getvalue()
+
+
+def _table_rows(output: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in output.splitlines():
+        if line.startswith("| ") and not line.startswith("| Modell"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_memory_table_marks_contexts_beyond_the_manufacturers_limit(monkeypatch):
+    """Die Speichertabelle zeigt „–“ bei 32.768 Token genau für die Modelle mit kürzerem Kontext (EuroLLM: 4.096)."""
+    rows = _table_rows(_run("docs_src/5_praxis/modelle_speicher.py", monkeypatch))
+    assert {"EuroLLM-1.7B", "EuroLLM-9B", "SmolLM3-3B", "Llama 3.2 1B", "Qwen3-4B-2507"} <= set(rows)
+    dashed = {label for label, cells in rows.items() if cells[7] == "–"}
+    assert dashed == {"EuroLLM-1.7B", "EuroLLM-9B"}
+
+
+def test_compute_threshold_table_third_of_gemma_pretraining_by_hand(monkeypatch):
+    """Ein Drittel von 2 Billionen Vortrainings-Token (Gemma 3 1B, Bericht Tabelle 2) sind 666,7 Milliarden Token."""
+    rows = _table_rows(_run("docs_src/5_praxis/ki_vo_rechenschwelle.py", monkeypatch))
+    assert rows["Gemma 3 1B"][4] == "666,7\xa0Milliarden Token"
+    # 10 Mio. Token / 2 Billionen = 5 · 10⁻⁶ (von Hand); die Näherung 6 · N · D kürzt N heraus.
+    assert rows["Gemma 3 1B"][5] == "5,0\u202f·\u202f10⁻⁶"
+
+
+@pytest.mark.parametrize("page", [MODELS_PAGE, PRIVACY_PAGE], ids=lambda p: p.name)
+def test_footnotes_resolve_to_literature_and_pages_are_dated(page):
+    """Jede Fußnote ist definiert, benutzt und verweist auf einen vorhandenen Literaturanker; die Seite nennt ihren Stand."""
+    text = page.read_text(encoding="utf-8")
+    definitions = dict(re.findall(r"^\[\^([\w-]+)\]:(.*)$", text, re.M))
+    body = re.sub(r"^\[\^[\w-]+\]:.*$", "", text, flags=re.M)
+    assert set(re.findall(r"\[\^([\w-]+)\]", body)) == set(definitions)
+    anchors = set(re.findall(r"\{ #([A-Za-z0-9_-]+) \}", LITERATURE.read_text(encoding="utf-8")))
+    for name, definition in definitions.items():
+        links = re.findall(r"literatur\.md#([A-Za-z0-9_-]+)\)", definition)
+        assert links and set(links) <= anchors, name
+    assert "Stand: Dezember 2026" in text
+
+
+def test_privacy_page_has_the_regulated_sector_sections_and_disclaimer():
+    """Die Datenschutzseite enthält die Abschnitte zu Art. 9, § 203, § 393, DORA, EDPB 28/2024, KI-VO und GeForce-Lizenz."""
+    text = PRIVACY_PAGE.read_text(encoding="utf-8")
+    for anchor in (
+        "regulierte-branchen",
+        "art9",
+        "p203",
+        "p393",
+        "dora",
+        "edpb-28-2024",
+        "ki-verordnung",
+        "geforce-lizenz",
+    ):
+        assert f"{{ #{anchor} }}" in text, anchor
+    assert '!!! warning "Stand: Dezember 2026 – keine Rechtsberatung"' in text
+
+
+def test_models_page_is_in_the_navigation_after_the_privacy_page():
+    """Die Ausblick-Seite steht im Kapitel 5 der Navigation direkt nach der Datenschutzseite."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "      - 5_Praxis_Guide/datenschutz.md\n      - 5_Praxis_Guide/modelle.md\n" in nav

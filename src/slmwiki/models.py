@@ -685,8 +685,9 @@ _SMOLLM3_CFG = (
     "Köpfe 16/4 laut transformers-Dokumentation und Community-Beschreibungen – Original nicht selbst eingesehen"
 )
 _SMOLLM3_BLOG = (
-    "Hugging-Face-Blog „SmolLM3: smol, multilingual, long-context reasoner“ (8. Juli 2025): 3B, 11T Token, "
-    "sechs Sprachen inkl. Deutsch, bis 128k mit NoPE und YaRN; Lizenz Apache 2.0 (Modellseite)"
+    "Modellkarte HuggingFaceTB/SmolLM3-3B-Base: „pretrained on 11.2T tokens“, trainiert mit 64k Kontext (bis 128k "
+    "mit YaRN), sechs Sprachen inkl. Deutsch, Lizenz apache-2.0; Blog „SmolLM3: smol, multilingual, long-context "
+    "reasoner“ (8. Juli 2025)"
 )
 _QWEN2507_CARD = (
     "Modellkarte Qwen/Qwen3-4B-Thinking-2507 bzw. -Instruct-2507, „Model Overview“: 4,0B, 3,6B ohne "
@@ -796,7 +797,7 @@ _OUTLOOK_SPECS: tuple[ModelSpec, ...] = (
         128_256,
         65_536,
         True,
-        11e12,
+        11.2e12,
         "Apache 2.0",
         5_000_000.0,
         _SMOLLM3_CFG,
