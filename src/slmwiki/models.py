@@ -2,7 +2,8 @@
 
 Das Modul enthält ein kleines Register (`get_spec`, `list_models`) mit den Architekturdaten von
 SmolLM2-135M, Gemma 3 (270M, 1B, 4B, 12B, 27B – jeweils nur der Textteil), Phi-4-mini und Qwen3
-(0,6B, 1,7B, 4B, 8B). Jeder Wert trägt in `ModelSpec.sources` seine Quelle; Angaben, die nicht in
+(0,6B, 1,7B, 4B, 8B) sowie – für die Ausblick-Seite – Llama 3.2 (1B, 3B), SmolLM3-3B, EuroLLM (1,7B, 9B)
+und Qwen3-4B-2507. Jeder Wert trägt in `ModelSpec.sources` seine Quelle; Angaben, die nicht in
 einer Primärquelle geprüft wurden, sind dort mit „UNVERIFIED“ markiert.
 
 Die Parameterzahl wird aus den Formen der Gewichtsmatrizen berechnet (`ModelSpec.num_parameters`).
