@@ -2,7 +2,8 @@
 
 Das Modul enthält ein kleines Register (`get_spec`, `list_models`) mit den Architekturdaten von
 SmolLM2-135M, Gemma 3 (270M, 1B, 4B, 12B, 27B – jeweils nur der Textteil), Phi-4-mini und Qwen3
-(0,6B, 1,7B, 4B, 8B). Jeder Wert trägt in `ModelSpec.sources` seine Quelle; Angaben, die nicht in
+(0,6B, 1,7B, 4B, 8B) sowie – für die Ausblick-Seite – Llama 3.2 (1B, 3B), SmolLM3-3B, EuroLLM (1,7B, 9B)
+und Qwen3-4B-2507. Jeder Wert trägt in `ModelSpec.sources` seine Quelle; Angaben, die nicht in
 einer Primärquelle geprüft wurden, sind dort mit „UNVERIFIED“ markiert.
 
 Die Parameterzahl wird aus den Formen der Gewichtsmatrizen berechnet (`ModelSpec.num_parameters`).
@@ -15,7 +16,7 @@ Primärquellen nennen (technische Berichte, offizielle Konfigurationsdateien, Mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from slmwiki.errors import ConfigError, closest_names, require_positive, require_positive_int
@@ -699,6 +700,211 @@ _REGISTRY: dict[str, ModelSpec] = {
         ),
     )
 }
+
+
+# ---------------------------------------------------------------------- Neuere und europäische Modelle (Stand: Dezember 2026)
+
+_LLAMA32_CFG = (
+    "config.json von meta-llama/Llama-3.2-1B-Instruct (wiedergegeben mit _commit_hash 4e20de36 in "
+    "kevinstephano/thunder_model_blocks, hf_llama/llama_config.py)"
+)
+_LLAMA32_CARD = (
+    "Modellkarte meta-llama/Llama-3.2-1B-Instruct/-3B-Instruct, Tabelle „Model Information“: 1B (1,23B), "
+    "3B (3,21B), 128k Kontext, „Up to 9T tokens“, geteilte Embeddings, Lizenz Llama 3.2 Community License"
+)
+_EUROLLM17_CFG = (
+    "config.json von utter-project/EuroLLM-1.7B-Instruct (Commit c0043115) auf dem Hugging Face Hub"
+)
+_EUROLLM9_CFG = (
+    "config.json von utter-project/EuroLLM-9B-Instruct, wiedergegeben in abgeleiteten Checkpoints "
+    "(stelterlab/EuroLLM-9B-Instruct-AWQ, cortecs/EuroLLM-9B-Instruct-FP8-Dynamic) und den GGUF-Metadaten; "
+    "das zugangsbeschränkte Original wurde nicht selbst eingesehen"
+)
+_EUROLLM_CARD = "Modellkarten utter-project/EuroLLM-1.7B und EuroLLM-9B: „trained on 4 trillion tokens“, Apache License 2.0"
+_SMOLLM3_CFG = (
+    "config.json von SmolLM3-Feinabstimmungen (model_type smollm3: hidden_size 2048, intermediate_size 11008, "
+    "36 Schichten, max_position_embeddings 65.536, tie_word_embeddings true, vocab_size 128.256); "
+    "Köpfe 16/4 laut transformers-Dokumentation und Community-Beschreibungen – Original nicht selbst eingesehen"
+)
+_SMOLLM3_BLOG = (
+    "Modellkarte HuggingFaceTB/SmolLM3-3B-Base: „pretrained on 11.2T tokens“, trainiert mit 64k Kontext (bis 128k "
+    "mit YaRN), sechs Sprachen inkl. Deutsch, Lizenz apache-2.0; Blog „SmolLM3: smol, multilingual, long-context "
+    "reasoner“ (8. Juli 2025)"
+)
+_QWEN2507_CARD = (
+    "Modellkarte Qwen/Qwen3-4B-Thinking-2507 bzw. -Instruct-2507, „Model Overview“: 4,0B, 3,6B ohne "
+    "Embedding, 36 Schichten, 32/8 Köpfe, „Context Length: 262,144 natively“"
+)
+
+
+def _llama_like(
+    name: str,
+    family: str,
+    hf_id: str,
+    layers: int,
+    hidden: int,
+    ffn: int,
+    heads: int,
+    kv_heads: int,
+    vocab: int,
+    context: int,
+    tied: bool,
+    tokens: float,
+    license_name: str,
+    theta: float,
+    config_source: str,
+    card_source: str,
+    **source_overrides: str,
+) -> ModelSpec:
+    overrides = {
+        "sliding_window": "keine lokale Attention (Llama-Architektur)",
+        "local_global_pattern": "keine lokale Attention (Llama-Architektur)",
+        "training_tokens": card_source,
+        "license": card_source,
+    }
+    overrides.update(source_overrides)
+    return ModelSpec(
+        name=name,
+        family=family,
+        hf_id=hf_id,
+        architecture="llama",
+        num_layers=layers,
+        hidden_size=hidden,
+        intermediate_size=ffn,
+        num_attention_heads=heads,
+        num_key_value_heads=kv_heads,
+        head_dim=hidden // heads,
+        vocab_size=vocab,
+        max_context=context,
+        tie_word_embeddings=tied,
+        training_tokens=tokens,
+        license=license_name,
+        rope_theta=theta,
+        rms_norm_eps=1e-5,
+        sources=_sources(config_source, **overrides),
+    )
+
+
+_OUTLOOK_SPECS: tuple[ModelSpec, ...] = (
+    _llama_like(
+        "llama-3.2-1b",
+        "Llama 3.2",
+        "meta-llama/Llama-3.2-1B-Instruct",
+        16,
+        2048,
+        8192,
+        32,
+        8,
+        128_256,
+        131_072,
+        True,
+        9e12,
+        "Llama 3.2 Community License",
+        500_000.0,
+        _LLAMA32_CFG,
+        _LLAMA32_CARD,
+        max_context=f"{_LLAMA32_CFG}: max_position_embeddings 131.072 (RoPE-Skalierung „llama3“, Faktor 32, "
+        "hier nicht nachgebildet)",
+    ),
+    _llama_like(
+        "llama-3.2-3b",
+        "Llama 3.2",
+        "meta-llama/Llama-3.2-3B-Instruct",
+        28,
+        3072,
+        8192,
+        24,
+        8,
+        128_256,
+        131_072,
+        True,
+        9e12,
+        "Llama 3.2 Community License",
+        500_000.0,
+        "Architekturwerte von meta-llama/Llama-3.2-3B (28 Schichten, 3072, FFN 8192, 24/8 Köpfe, "
+        "Vokabular 128.256), wiedergegeben in Reimplementierungen (z. B. silvaxxx1/MyLLM_101, "
+        "models/LLAMA/Llama3.2/Llama_configs.py) – Original nicht selbst eingesehen; die daraus "
+        "berechnete Parameterzahl trifft die 3,21B der Modellkarte",
+        _LLAMA32_CARD,
+    ),
+    _llama_like(
+        "smollm3-3b",
+        "SmolLM3",
+        "HuggingFaceTB/SmolLM3-3B",
+        36,
+        2048,
+        11008,
+        16,
+        4,
+        128_256,
+        65_536,
+        True,
+        11.2e12,
+        "Apache 2.0",
+        5_000_000.0,
+        _SMOLLM3_CFG,
+        _SMOLLM3_BLOG,
+        rope_theta="rope_theta 5.000.000 laut Community-Beschreibung – UNVERIFIED",
+    ),
+    _llama_like(
+        "eurollm-1.7b",
+        "EuroLLM",
+        "utter-project/EuroLLM-1.7B-Instruct",
+        24,
+        2048,
+        5632,
+        16,
+        8,
+        128_000,
+        4_096,
+        False,
+        4e12,
+        "Apache 2.0",
+        10_000.0,
+        _EUROLLM17_CFG,
+        _EUROLLM_CARD,
+    ),
+    _llama_like(
+        "eurollm-9b",
+        "EuroLLM",
+        "utter-project/EuroLLM-9B-Instruct",
+        42,
+        4096,
+        12288,
+        32,
+        8,
+        128_000,
+        4_096,
+        False,
+        4e12,
+        "Apache 2.0",
+        10_000.0,
+        _EUROLLM9_CFG,
+        _EUROLLM_CARD,
+    ),
+    replace(
+        _REGISTRY["qwen3-4b"],
+        name="qwen3-4b-2507",
+        hf_id="Qwen/Qwen3-4B-Instruct-2507",
+        max_context=262_144,
+        max_position_embeddings=262_144,
+        rope_theta=5_000_000.0,
+        sources={
+            **_REGISTRY["qwen3-4b"].sources,
+            "max_context": _QWEN2507_CARD,
+            "rope_theta": "rope_theta 5.000.000 (config.json der 2507-Fassung) – UNVERIFIED",
+            "training_tokens": f"{_QWEN_TRAINING} (Basismodell Qwen3-4B; die 2507-Fassung ist nachtrainiert)",
+        },
+    ),
+)
+"""Modelle der Ausblick-Seite (Kapitel 5): Architektur wie Llama bzw. Qwen3, Werte aus config.json/Modellkarte.
+
+SmolLM3 ist in transformers ein eigener Typ (`smollm3`: jede vierte Schicht ohne RoPE). Die Formen der
+Gewichte und damit Parameterzahl, Speicher und KV-Cache gleichen einem Llama-Modell gleicher Größe; das
+Register bildet es deshalb als „llama“ ab.
+"""
+
+_REGISTRY.update({spec.name: spec for spec in _OUTLOOK_SPECS})
 
 
 def list_models() -> list[str]:
