@@ -37,6 +37,10 @@ SYSTEM_PROMPT = (
 )
 """System-Nachricht des RAG-Prompts: nur aus den Quellen antworten, jede Aussage belegen."""
 
+WIKI_EXCLUDE = ("literatur.md", "changelog.md", "referenz/")
+"""Seiten des Wikis, die der Beispielindex auslässt: Literaturangaben, Änderungsliste und API-Referenz
+enthalten Titel und Verweise, aber keine Antworten."""
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -451,8 +455,9 @@ def _shorten(text: str, max_chars: int) -> str:
     flat = " ".join(text.split())
     if len(flat) <= max_chars:
         return flat
-    cut = flat[:max_chars].rsplit(" ", 1)[0]
-    return cut + " …"
+    head = flat[: max_chars + 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head else flat[:max_chars]
+    return cut.rstrip() + " …"
 
 
 def build_prompt(question: str, hits: Sequence[Hit], max_chars: int = 1200) -> Prompt:
