@@ -29,7 +29,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 PAGE = """# Hardware { #hardware }
 
-Einleitung der Seite.
+Einleitung der Seite mit [Link](../x.md#y) und Fußnote.[^quelle]
+
+!!! warning "Keine Rechtsberatung"
+    Eingerückter Hinweistext.
 
 ## Speicherposten { #speicherposten }
 
@@ -60,6 +63,9 @@ Text unter H4.
 ## Schluss { #schluss }
 
 Ende.
+
+[^quelle]: Eine Quelle – siehe [Literatur](../literatur.md#x).
+*[GPU]: Graphics Processing Unit
 """
 
 
@@ -86,7 +92,10 @@ def test_chunks_follow_headings_and_skip_code_directives_and_empty_sections():
         "5_Praxis_Guide/hardware.md#schluss",
     ]
     by_anchor = {c.anchor: c for c in chunks}
-    assert by_anchor["hardware"].text == "Einleitung der Seite."
+    assert by_anchor["hardware"].text == (
+        "Einleitung der Seite mit Link und Fußnote.\n\nKeine Rechtsberatung\n    Eingerückter Hinweistext."
+    )
+    assert by_anchor["schluss"].text == "Ende."
     speicher = by_anchor["speicherposten"].text
     assert "# Kommentar im Code ist keine Überschrift" in speicher
     assert "tabelle()" not in speicher and "--8<--" not in speicher

@@ -28,7 +28,10 @@ from slmwiki.errors import ConfigError, DataError
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})(.*)$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
 _ATTR_ID = re.compile(r"\s*\{[^}]*#([A-Za-z0-9_-]+)[^}]*\}\s*$")
-_DIRECTIVE = re.compile(r"^\s*(--8<--|:::)")
+_DIRECTIVE = re.compile(r"^\s*(--8<--|:::|\[\^[^\]]+\]:|\*\[[^\]]+\]:)")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_ADMONITION = re.compile(r"^(\s*)(?:!!!|\?\?\?\+?)\s+[\w-]+(?:\s+\"([^\"]*)\")?\s*$")
 
 SYSTEM_PROMPT = (
     "Sie beantworten Fragen ausschließlich auf Grundlage der nummerierten Quellen. Belegen Sie jede Aussage "
@@ -138,13 +141,22 @@ def _heading(line: str) -> tuple[int, str, str] | None:
     return len(match.group(1)), title, attr.group(1) if attr else slugify(title)
 
 
+def _plain(line: str) -> str:
+    admonition = _ADMONITION.match(line)
+    if admonition:
+        return admonition.group(1) + (admonition.group(2) or "")
+    return _LINK.sub(r"\1", _FOOTNOTE_REF.sub("", line))
+
+
 def chunk_markdown(markdown: str, page: str, max_level: int = 3) -> list[Chunk]:
     """Zerlegt eine Markdown-Seite an ihren Überschriften in Abschnitte.
 
     Ein Abschnitt reicht von einer Überschrift der Ebene 1 bis `max_level` bis zur nächsten solchen
     Überschrift; tiefere Überschriften bleiben Teil des umgebenden Abschnitts. Zeilen mit ``#`` in
-    Codeblöcken sind keine Überschriften. Ausgeführte Codeblöcke (``exec="on"``), Mermaid-Diagramme und
-    Einbinde-Zeilen (``--8<--``, ``:::``) tragen keinen Fließtext bei. Abschnitte ohne Text entfallen.
+    Codeblöcken sind keine Überschriften. Ausgeführte Codeblöcke (``exec="on"``), Mermaid-Diagramme,
+    Einbinde-Zeilen (``--8<--``, ``:::``) sowie Fußnoten- und Abkürzungsdefinitionen tragen keinen Text bei;
+    von Links bleibt der Linktext, von Hinweisboxen (``!!! note "Titel"``) der Titel, Fußnotenverweise
+    entfallen. Abschnitte ohne Text entfallen.
 
     Args:
         markdown: Inhalt der Seite.
@@ -186,7 +198,7 @@ def chunk_markdown(markdown: str, page: str, max_level: int = 3) -> list[Chunk]:
         if heading:
             sections[-1][2].append(heading[1])
         elif not _DIRECTIVE.match(line):
-            sections[-1][2].append(line)
+            sections[-1][2].append(_plain(line))
     chunks = []
     for anchor, title, lines in sections:
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
