@@ -94,7 +94,7 @@ def evaluation_table() -> None:
         f"*Eigene Messung beim Bauen dieser Seite: {number(len(items))} Fragen aus `data/rag_eval.jsonl`, "
         "BM25 (`bm25s`, k1 = 1,5, b = 0,75) über die Abschnitte der Wiki-Seiten. Treffer@k: Anteil der Fragen, "
         "deren Fundstelle unter den ersten k Abschnitten ist; mit einer Fundstelle je Frage ist das zugleich "
-        "Recall@k.*"
+        f"Recall@k. Eine Frage entspricht {percent(1 / len(items), 1)}.*"
     )
 
 
