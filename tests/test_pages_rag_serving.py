@@ -102,3 +102,27 @@ def test_site_link_maps_sources_to_directory_urls(source, url, monkeypatch):
     """Fundstellen werden zu Adressen der Website mit Verzeichnis-URLs, von `5_Praxis_Guide/rag/` aus gesehen."""
     code = ['--8<-- "docs_src/5_praxis/rag_pipeline.py"', '--8<-- "docs_src/5_praxis/rag_auswertung.py"']
     assert run_block([*code, f"print(site_link({source!r}))"], monkeypatch).strip() == url
+
+
+def serving_output(call: str, monkeypatch) -> str:
+    """Ausgabe eines Aufrufs aus `serving_messung.py`, wie ihn ein Block der Serving-Seite macht."""
+    return run_block(['--8<-- "docs_src/5_praxis/serving_messung.py"', call], monkeypatch)
+
+
+def test_serving_decode_table_shows_measured_rates_and_bandwidth_bound(monkeypatch):
+    """Die Decode-Tabelle zeigt die Werte der Messdatei und die Obergrenze Bandbreite / Gewichtsbytes.
+
+    Handrechnung aus der Datei: Gemma 3 1B, 1.999.771.904 Byte Gewichte, 4.232,01 GB/s → 2.116 Token/s;
+    eager, Batch 32: 924,68 Token/s insgesamt, 28,90 je Anfrage → „925 (29)“.
+    """
+    output = serving_output("decode_table()", monkeypatch)
+    assert "| Gemma 3 1B | dynamischer Cache | 30 (30) | 261 (33) | 925 (29) |" in output
+    assert "| Gemma 3 1B | Obergrenze aus Bandbreite, je Anfrage bei Batch 1 | 2.116 |" in output
+    assert "| Gemma 3 4B | statischer Cache + torch.compile (Inductor) | – | – | – |" in output
+
+
+def test_serving_prefill_table_lists_both_models_for_three_batch_sizes(monkeypatch):
+    """Die Prefill-Tabelle hat je Modell eine Zeile mit den Batchgrößen 1, 8 und 32."""
+    output = serving_output("prefill_table()", monkeypatch)
+    assert "| Modell | Batch 1 | Batch 8 | Batch 32 |" in output
+    assert "| Gemma 3 1B | 22.878 | 146.520 | 174.472 |" in output
