@@ -58,7 +58,7 @@ def run_block(lines: list[str], monkeypatch) -> str:
     for line in lines:
         match = SNIPPET.match(line)
         source.append((ROOT / match.group(1)).read_text(encoding="utf-8") if match else line.strip())
-    code = "\n".join(part.replace("from __future__ import annotations", "") for part in source)
+    code = "\n".join(source)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         exec(compile(code, "block", "exec"), {"__name__": "block"})

@@ -2,9 +2,9 @@
 
 Das Skript definiert nur Funktionen; jeder Block der Seite bindet zuerst `rag_pipeline.py` ein und ruft dann
 eine davon auf. Alle Zahlen entstehen beim Bauen aus den Seiten unter docs/ und `data/rag_eval.jsonl`.
+Kein `from __future__ import annotations` hier: markdown-exec hängt diese Datei an `rag_pipeline.py` an, und
+eine solche Zeile ist nur am Anfang einer Datei erlaubt.
 """
-
-from __future__ import annotations
 
 from collections import Counter
 
