@@ -16,7 +16,16 @@ from slmwiki.costs.scenarios import KIND_API, KIND_OWN, Evaluation, OptionResult
 from slmwiki.costs.throughput import Measurements, load_measurements
 from slmwiki.formatting import eur, number
 
-__all__ = ["CostReport", "cost_report", "known_names_text", "money", "rounded", "verdict"]
+__all__ = [
+    "CostReport",
+    "break_even_cell",
+    "cost_report",
+    "euros",
+    "known_names_text",
+    "money",
+    "rounded",
+    "verdict",
+]
 
 
 def rounded(value: float) -> int:
@@ -36,9 +45,14 @@ def euros(value: float | None) -> str:
     return "–" if value is None else eur(rounded(value), 0)
 
 
-def _break_even_text(option: OptionResult, evaluation: Evaluation) -> str:
-    if option.kind == KIND_API or option.monthly_eur is None:
+def break_even_cell(option: OptionResult) -> str:
+    """Zelle „Break-even“ (wie der Rechner auf der Seite): „ab … Anfragen/Tag“, „keiner“ oder Kaufpreisgrenze."""
+    if option.kind == KIND_API or option.gpus is None:
         return "–"
+    if option.monthly_eur is None:
+        if option.max_purchase_eur is None:
+            return "keiner"
+        return f"lohnt bis {euros(option.max_purchase_eur)} je Server"
     if option.break_even_requests_per_day is None:
         return "keiner"
     return f"ab {number(rounded(option.break_even_requests_per_day))} Anfragen/Tag"
@@ -93,7 +107,7 @@ class CostReport:
             ),
             "",
         ]
-        rows = [("Option", "Art", "GPUs", "Kosten je Monat", "Break-even", "Hinweis")]
+        rows = [("Option", "Art", "GPUs", "Kosten je Monat", "Break-even ggü. günstigster API", "Hinweis")]
         for o in self.evaluation.options:
             rows.append(
                 (
@@ -101,7 +115,7 @@ class CostReport:
                     o.kind,
                     "–" if o.gpus is None else str(o.gpus),
                     euros(o.monthly_eur),
-                    _break_even_text(o, self.evaluation),
+                    break_even_cell(o),
                     o.note,
                 )
             )
