@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 
 from slmwiki.costs import cost_report, load_measurements, load_prices
+from slmwiki.costs.model import break_even_own, break_even_rental, max_purchase_price
 from slmwiki.costs.report import euros, rounded
-from slmwiki.costs.scenarios import KIND_API, KIND_CLOUD, KIND_OWN
+from slmwiki.costs.scenarios import KIND_API, KIND_CLOUD, KIND_OWN, api_for, node_for, rental_for
 from slmwiki.formatting import number
 
 DATA = load_prices()
@@ -82,8 +83,12 @@ def summary() -> None:
     )
 
 
+def _when(requests: float | None) -> str:
+    return "bei keinem Volumen" if requests is None else f"ab rund {_about(requests)} Anfragen je Tag"
+
+
 def scenario(name: str) -> None:
-    """Tabelle eines Szenarios: Kosten je Monat aller Optionen und Break-even gegenüber der günstigsten API."""
+    """Tabelle eines Szenarios: Kosten je Monat aller Optionen; Break-even gegenüber der günstigsten EU-API."""
     report = REPORTS[name]
     spec = DATA.scenario(name)
     s = report.evaluation.settings
@@ -93,35 +98,41 @@ def scenario(name: str) -> None:
         f"Last: {number(w.requests_per_day)} Anfragen je Tag, {number(rounded(w.requests_per_month))} je Monat, "
         f"verteilt auf {number(w.peak_hours)} Stunden am Tag; Modell Gemma 3 "
         f"{s.model.rsplit('-', 1)[1].upper()}, {s.batch} Anfragen gleichzeitig; "
-        f"{'mit' if s.redundancy else 'ohne'} zweitem Server als Ausfallreserve.\n"
+        f"{'mit zweitem Server als Ausfallreserve' if s.redundancy else 'ohne Ausfallreserve'}.\n"
     )
+    eu = _eu_api(report)
+    eu_price = api_for(DATA, eu.key.split(":", 1)[1])
     print(
-        "| Option | Art | GPUs | Kosten je Monat | davon Abschreibung / Strom / Personal | ab wann günstiger als die günstigste API |"
+        "| Option | Art | GPUs | Kosten je Monat | davon Abschreibung / Strom / Personal | "
+        f"günstiger als {eu.label} |"
     )
     print("|---|---|---:|---:|---|---|")
     for o in report.evaluation.options:
-        if o.kind == KIND_OWN and o.monthly_eur is None and o.gpus is None:
+        if o.kind == KIND_OWN and o.gpus is None:
             continue
-        parts = "–"
+        parts, when, key = "–", "–", o.key.split(":", 1)[1]
         if o.kind == KIND_OWN:
             parts = " / ".join(euros(o.parts[k]) for k in ("abschreibung", "strom", "personal"))
+            node, _ = node_for(DATA, MEASUREMENTS, key, s.model, s.batch)
+            if o.monthly_eur is None:
+                limit = max_purchase_price(w, node, s.operation, s.redundancy, eu.monthly_eur)
+                when = (
+                    "bei keinem Kaufpreis"
+                    if limit is None
+                    else f"bei einem Kaufpreis bis rund {euros(limit)} je Server"
+                )
+            else:
+                when = _when(break_even_own(w, node, s.operation, s.redundancy, eu_price))
         elif o.kind == KIND_CLOUD:
             parts = f"Miete {euros(o.parts['miete'])}, Personal {euros(o.parts['personal'])}"
-        if o.kind == KIND_API:
-            when = "–"
-        elif o.monthly_eur is None:
-            when = (
-                "bei keinem Kaufpreis"
-                if o.max_purchase_eur is None
-                else f"bei einem Kaufpreis bis rund {euros(o.max_purchase_eur)} je Server"
-            )
-        elif o.break_even_requests_per_day is None:
-            when = "bei keinem Volumen"
-        else:
-            when = f"ab rund {_about(o.break_even_requests_per_day)} Anfragen je Tag"
+            rental, _ = rental_for(DATA, MEASUREMENTS, key, s.model, s.batch)
+            when = _when(break_even_rental(w, rental, s.operation, eu_price))
         label = o.label + (" (Durchsatz abgeleitet)" if o.derived else "")
         note = f" – {o.note}" if o.note else ""
         cost = euros(o.monthly_eur) if o.monthly_eur is not None else "Kaufpreis nicht belegt"
         gpus = "–" if o.gpus is None else str(o.gpus)
         print(f"| {label}{note} | {o.kind} | {gpus} | {cost} | {parts} | {when} |")
-    print(f"\nGünstigste API in dieser Rechnung: {report.evaluation.cheapest_api.label}.")
+    print(
+        f"\nVergleichsmaßstab der letzten Spalte ist die günstigste API mit Verarbeitung in der EU ({eu.label}); "
+        f"die günstigste API insgesamt ist {report.evaluation.cheapest_api.label}."
+    )

@@ -235,6 +235,12 @@ def evaluate(data: PriceData, measurements: Measurements, settings: Settings) ->
         ist, der höchste Kaufpreis, bis zu dem sich eigene Hardware lohnt.
     """
     w, op = settings.workload, settings.operation
+    measured = measurements.model(settings.model)
+    batches = sorted(set(measured.prefill) & set(measured.decode))
+    if settings.batch not in batches:
+        raise ConfigError(
+            f"Für Batchgröße {settings.batch} gibt es keine Messung; gemessen sind: {', '.join(map(str, batches))}."
+        )
     apis = []
     for name in settings.apis:
         offer = data.api(name)

@@ -90,5 +90,5 @@ def known(kind: str, name: str, names: Iterable[str]) -> str:
     """
     names = list(names)
     if name not in names:
-        raise ConfigError(f"Unbekannte {kind} „{name}“.{closest_names(name, names)}")
+        raise ConfigError(f"{kind} „{name}“ ist unbekannt.{closest_names(name, names)}")
     return name
