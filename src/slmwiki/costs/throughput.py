@@ -9,9 +9,9 @@ Eine Karte ist nie schneller, als es ihre Rechenleistung oder Speicherbandbreite
 die Messung (der Aufwand der Software je Schritt bleibt):
 
 - Decode (je Schritt ein Token je Anfrage; dabei werden alle Gewichte $W$ und der KV-Cache gelesen):
-  $t_\text{dec}(X) = \\max\bigl(t_\text{dec}(M),\\ (W + \text{KV}) / (B_X \\cdot \\eta_B)\bigr)$;
+  $t_\\text{dec}(X) = \\max\\bigl(t_\\text{dec}(M),\\ (W + \\text{KV}) / (B_X \\cdot \\eta_B)\\bigr)$;
 - Prefill (Matrixmultiplikationen, $2 N$ FLOPs je Token mit $N$ Parametern ohne Einbettung):
-  $t_\text{pre}(X) = \\max\bigl(t_\text{pre}(M),\\ 2 N T / (F_X \\cdot \\eta_F)\bigr)$.
+  $t_\\text{pre}(X) = \\max\\bigl(t_\\text{pre}(M),\\ 2 N T / (F_X \\cdot \\eta_F)\\bigr)$.
 
 $B_X$ und $F_X$ sind Speicherbandbreite und dichte BF16-Rechenleistung laut Datenblatt; $\\eta_B$ und $\\eta_F$
 sind die auf der Messkarte gemessenen Anteile davon (Kopierbandbreite bzw. Matrixmultiplikation ÷
