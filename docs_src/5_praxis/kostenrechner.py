@@ -123,8 +123,8 @@ STYLE = (
     ".kostenrechner legend{font-weight:700;padding:0 .3em}.kr-feld{display:flex;flex-direction:column}"
     ".kr-feld input[type=text],.kr-feld select{font:inherit;padding:.25em .4em;color:var(--md-default-fg-color);"
     "background:var(--md-default-bg-color);border:1px solid var(--md-default-fg-color--light);border-radius:.2em}"
-    ".kr-feld small{color:var(--md-default-fg-color--light)}.kr-feld .kr-fehler{color:#b00020;font-weight:700}"
-    ".kr-feld input[aria-invalid=true]{border-color:#b00020;border-width:2px}"
+    ".kr-feld small{color:var(--md-default-fg-color)}.kr-feld .kr-fehler{font-weight:700}"
+    ".kr-feld input[aria-invalid=true]{border-color:#d32f2f;border-width:3px}"
     ".kr-feld input:focus-visible,.kr-feld select:focus-visible{outline:2px solid var(--md-accent-fg-color)}"
     ".kr-fazit{font-weight:700}</style>"
 )
