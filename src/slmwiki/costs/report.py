@@ -67,14 +67,15 @@ def verdict(evaluation: Evaluation) -> str:
     own = [o for o in priced if o.kind == KIND_OWN]
     if own and best.kind != KIND_OWN:
         cheapest_own = min(own, key=lambda o: o.monthly_eur)
+        own_label = cheapest_own.label.removesuffix(" (eigener Server)")
         api = evaluation.cheapest_api
         if cheapest_own.break_even_requests_per_day is None:
             text += (
-                f" Eigene Hardware ({cheapest_own.label}) erreicht gegenüber {api.label} keinen Break-even."
+                f" Ein eigener Server ({own_label}) erreicht gegenüber {api.label} keinen Break-even."
             )
         else:
             text += (
-                f" Eigene Hardware ({cheapest_own.label}) wird gegenüber {api.label} ab rund "
+                f" Ein eigener Server ({own_label}) wird gegenüber {api.label} ab rund "
                 f"{number(rounded(cheapest_own.break_even_requests_per_day))} Anfragen je Tag günstiger."
             )
     return text
