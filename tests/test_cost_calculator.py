@@ -158,6 +158,23 @@ def test_own_load_small_model_purchase_price_typed_with_keyboard_matches_cli(pag
     _assert_same(page, expected)
 
 
+def test_eu_only_apis_match_cli_with_only_the_eu_apis_selected(page):
+    """Set 4: Bank, nur APIs mit Verarbeitung in der EU (Kommandozeile: --api je EU-API)."""
+    page.select_option("#kr-scenario", "abteilung")
+    page.select_option("#kr-scenario", "bank")
+    _set(page, "purchase_eur", "")
+    page.locator("#kr-eu_only").check()
+    eu = ["scaleway-mistral-small-3.1", "scaleway-llama-3.3-70b"]
+    expected = _cli("--scenario", "bank", *[arg for name in eu for arg in ("--api", name)])
+    shown = {k: tuple(v) for k, v in _shown(page).items()}
+    visible = page.evaluate(
+        "() => [...document.querySelectorAll('.kr-ergebnis tr[data-key]')].filter(r => !r.hidden).map(r => r.dataset.key)"
+    )
+    assert sorted(visible) == sorted(_expected(expected))
+    assert {k: shown[k] for k in visible} == _expected(expected)
+    page.locator("#kr-eu_only").uncheck()
+
+
 def test_bad_input_is_marked_in_german_and_recovers(page):
     _set(page, "requests_per_day", "viele")
     field = page.locator("#kr-requests_per_day")

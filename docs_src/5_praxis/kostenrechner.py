@@ -100,6 +100,8 @@ form = "".join(
         '<div class="kr-feld"><input type="checkbox" id="kr-redundancy" name="redundancy"'
         + (" checked" if s.redundancy else "")
         + '><label for="kr-redundancy">Zweiter Server als Ausfallreserve</label></div>',
+        '<div class="kr-feld"><input type="checkbox" id="kr-eu_only" name="eu_only">'
+        '<label for="kr-eu_only">Nur APIs mit Verarbeitung in der EU vergleichen</label></div>',
         "</fieldset>",
     ]
 )

@@ -127,6 +127,7 @@
       values.model = field("model").value;
       values.batch = field("batch").value;
       values.redundancy = field("redundancy").checked;
+      values.eu_only = field("eu_only").checked;
       return ok ? values : null;
     }
 
@@ -151,6 +152,10 @@
         depreciation_months: data.operation.depreciation_months };
       var cheapestKey = null, cheapest = null, best = null;
       Object.keys(data.apis).forEach(function (key) {
+        var row = root.querySelector('[data-key="api:' + key + '"]');
+        var excluded = v.eu_only && data.apis[key].region.indexOf("EU") !== 0;
+        if (row) { row.hidden = excluded; }
+        if (excluded) { return; }
         var cost = apiCost(w, data.apis[key]);
         setCell("api:" + key, "monthly", EUR.format(cost));
         if (cheapest === null || cost < cheapest) { cheapest = cost; cheapestKey = key; }
