@@ -22,8 +22,9 @@ REPORT = cost_report(SCENARIO, prices=DATA, measurements=MEASUREMENTS)
 
 
 def _german(value: float) -> str:
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+    """Deutsch mit Tausenderpunkt, ohne überflüssige Nachkommastellen (wie der Rechner im Browser)."""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _text_input(name: str, label: str, value: float | str, hint: str) -> str:
@@ -97,10 +98,10 @@ form = "".join(
             "",
             "leer = Preis laut Quelle, sonst für alle Karten",
         ),
-        '<div class="kr-feld"><input type="checkbox" id="kr-redundancy" name="redundancy"'
+        '<div class="kr-feld kr-haken"><input type="checkbox" id="kr-redundancy" name="redundancy"'
         + (" checked" if s.redundancy else "")
         + '><label for="kr-redundancy">Zweiter Server als Ausfallreserve</label></div>',
-        '<div class="kr-feld"><input type="checkbox" id="kr-eu_only" name="eu_only">'
+        '<div class="kr-feld kr-haken"><input type="checkbox" id="kr-eu_only" name="eu_only">'
         '<label for="kr-eu_only">Nur APIs mit Verarbeitung in der EU vergleichen</label></div>',
         "</fieldset>",
     ]
@@ -128,7 +129,7 @@ STYLE = (
     ".kr-feld small{color:var(--md-default-fg-color)}.kr-feld .kr-fehler{font-weight:700}"
     ".kr-feld input[aria-invalid=true]{border-color:#d32f2f;border-width:3px}"
     ".kr-feld input:focus-visible,.kr-feld select:focus-visible{outline:2px solid var(--md-accent-fg-color)}"
-    ".kr-fazit{font-weight:700}</style>"
+    ".kr-feld.kr-haken{flex-direction:row;align-items:center;gap:.5em}.kr-fazit{font-weight:700}</style>"
 )
 print(
     STYLE + '<div class="kostenrechner" data-kostenrechner>'
@@ -136,7 +137,7 @@ print(
     f'<form class="kr-formular" novalidate aria-label="Eingaben des Kostenrechners">{form}</form>'
     '<p class="kr-status" data-field="status" aria-live="polite">'
     "Ohne JavaScript zeigt die Tabelle die Werte der voreingestellten Ausgangslage.</p>"
-    '<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="kr-ergebnis">'
+    '<div class="md-typeset__scrollwrap kr-ergebnis"><div class="md-typeset__table"><table>'
     "<caption>Kosten je Monat und Break-even gegenüber der günstigsten API</caption>"
     '<thead><tr><th scope="col">Option</th><th scope="col">Art</th><th scope="col">GPUs</th>'
     '<th scope="col">Kosten je Monat</th><th scope="col">Break-even</th></tr></thead>'

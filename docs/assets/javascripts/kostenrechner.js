@@ -83,7 +83,7 @@
   }
 
   function formatGerman(value) {
-    return new Intl.NumberFormat("de-DE", { maximumFractionDigits: 4, useGrouping: false }).format(value);
+    return new Intl.NumberFormat("de-DE", { maximumFractionDigits: 4 }).format(value);
   }
 
   function setup(root) {
