@@ -70,9 +70,7 @@ def verdict(evaluation: Evaluation) -> str:
         own_label = cheapest_own.label.removesuffix(" (eigener Server)")
         api = evaluation.cheapest_api
         if cheapest_own.break_even_requests_per_day is None:
-            text += (
-                f" Ein eigener Server ({own_label}) erreicht gegenüber {api.label} keinen Break-even."
-            )
+            text += f" Ein eigener Server ({own_label}) erreicht gegenüber {api.label} keinen Break-even."
         else:
             text += (
                 f" Ein eigener Server ({own_label}) wird gegenüber {api.label} ab rund "
