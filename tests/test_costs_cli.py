@@ -1,9 +1,12 @@
-"""Tests für `slmwiki costs`: Tabelle, Fazit, JSON, Hilfe und Fehlerfälle (über `slmwiki.cli.main`)."""
+"""Tests für `slmwiki costs`: JSON mit von Hand gerechneten Werten, Tabelle, Hilfe und Fehlerfälle.
+
+Die Preis- und Messdateien der Tests haben runde Zahlen (siehe `_files`); die erwarteten Beträge sind von Hand
+gerechnet wie in tests/test_costs.py.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -11,270 +14,258 @@ import yaml
 
 from slmwiki.cli import main
 
-SOURCE = {"source": "Testquelle", "url": "https://example.org/preise", "as_of": "2026-11-01"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def _prices(tmp_path: Path) -> Path:
-    """Preisdatei mit runden Zahlen: GPU 7.200 USD (= 3.600 € bei 2 USD/EUR), 500 W, 100 Tokens/s, 40 ct/kWh;
-    API 1 €/4 € je 1 Mio. Tokens; Cloud 4 USD/h (= 2 €/h) bei 500 Tokens/s."""
-    assumptions = {
-        "depreciation_months": 36,
-        "hours_per_month": 730,
-        "utilisation": 1,
-        "input_share": 0.75,
-        "overhead_eur_per_month": 0,
-        "idle_power_w": 0,
+def _files(tmp_path: Path) -> list[str]:
+    """Preisdatei und Messung: Die eigene Karte „test-gpu“ ist die Messkarte (Prefill 10.000, Decode 500
+    Tokens/s bei Batch 8, also keine Übertragung). Server + GPU: 7.200 € (GPU 1.200 € + Server 6.000 €),
+    Leerlauf 200 W (50 + 150), Mehrverbrauch unter Last 500 W (350 − 50 + 200). Strom 20 ct/kWh, PUE 1,5,
+    Personal 0,1 × 120.000 €, 36 Monate. API 2,35 USD / 4,70 USD je 1 Mio. Tokens bei 2,35 USD/EUR = 1 € / 2 €.
+    Miete 4 USD/h = 1,7021 €/h auf derselben Karte."""
+    src = {
+        "source": "Testquelle",
+        "url": "https://example.org/preise",
+        "as_of": "2026-11-01",
+        "kind": "quelle",
+        "verified": True,
     }
-    content = {
-        "exchange_rates": {"USD": {"units_per_eur": 2.0, **SOURCE}},
+    est = {
+        "source": "Schätzung",
+        "url": "",
+        "as_of": "2026-11-01",
+        "kind": "schaetzung",
+        "verified": False,
+        "basis": "Test",
+    }
+
+    def gpu(bw, tf, price, power, idle, memory=48):
+        return {
+            "label": f"GPU {bw}",
+            "memory_gb": memory,
+            "bandwidth_gb_s": bw,
+            "bf16_dense_tflops": tf,
+            "power_w": power,
+            "idle_w": idle,
+            "price_eur_net": price,
+            "consumer": False,
+            **src,
+        }
+
+    def assumption(value, unit="x"):
+        return {"label": "Annahme", "value": value, "unit": unit, **est}
+
+    prices = {
+        "schema": 2,
+        "exchange_rates": {"USD": {"units_per_eur": 2.35, **src}},
+        "electricity": {"test-strom": {"label": "Test", "ct_per_kwh": 20, **src}},
         "gpus": {
-            "test-gpu": {
-                "label": "Test-GPU",
-                "price": 7200,
-                "currency": "USD",
-                "price_kind": "Liste",
-                "power_w": 500,
-                "vram_gb": 24,
-                **SOURCE,
-            },
-            "ohne-durchsatz": {
-                "label": "Andere GPU",
-                "price": 100,
-                "currency": "EUR",
-                "price_kind": "Liste",
-                "power_w": 100,
-                "vram_gb": 8,
-                **SOURCE,
-            },
+            "test-gpu": gpu(2400, 500, 1200, 350, 50),
+            "ohne-preis": gpu(2400, 500, None, 350, 50),
+        },
+        "servers": {
+            "s": {"label": "Server", "price_eur_net": 6000, "idle_w": 150, "load_extra_w": 200, **est}
         },
         "cloud": {
-            "test-cloud": {
-                "label": "Test-Cloud",
-                "price_per_hour": 4,
-                "gpus": 1,
-                "gpu_class": "test-klasse",
-                "currency": "USD",
-                **SOURCE,
-            }
+            "miete": {"label": "Test-Miete", "price_per_hour": 4, "currency": "USD", "gpu": "test-gpu", **src}
         },
         "apis": {
             "test-api": {
                 "label": "Test-API",
-                "input_per_million": 1,
-                "output_per_million": 4,
+                "input_per_million": 2.35,
+                "output_per_million": 4.70,
+                "currency": "USD",
+                "region": "EU (Test)",
+                **src,
+            },
+            "teuer": {
+                "label": "Teure API",
+                "input_per_million": 10,
+                "output_per_million": 30,
                 "currency": "EUR",
-                **SOURCE,
-            }
-        },
-        "electricity": {"test-strom": {"label": "Strom", "ct_per_kwh": 40, "currency": "EUR", **SOURCE}},
-        "throughput": {
-            "test-modell": {
-                "label": "Testmodell",
-                "kind": "annahme",
-                "as_of": "2026-11-01",
-                "basis": "Test",
-                "tokens_per_s": {"test-gpu": 100, "test-klasse": 500},
-            }
+                "region": "USA",
+                **src,
+            },
         },
         "assumptions": {
-            key: {"label": key, "value": value, "unit": "-", "basis": "Test", "as_of": "2026-11-01"}
-            for key, value in assumptions.items()
+            "depreciation_months": assumption(36, "Monate"),
+            "hours_per_month": assumption(730, "h"),
+            "pue": assumption(1.5),
+            "target_utilisation": assumption(0.5, "Anteil"),
+            "staff_fte": assumption(0.1),
+            "staff_eur_per_year": assumption(120_000, "€/Jahr"),
+        },
+        "scenarios": {
+            "test": {
+                "label": "Testfall",
+                "description": "Test.",
+                "requests_per_day": 1000,
+                "days_per_month": 20,
+                "input_tokens": 1000,
+                "output_tokens": 500,
+                "peak_hours": 8,
+                "model": "gemma-3-4b",
+                "batch": 8,
+                "gpu": "test-gpu",
+                "redundancy": False,
+                "basis": "Test.",
+            },
         },
         "defaults": {
-            "model": "test-modell",
-            "gpu": ["test-gpu"],
-            "cloud": ["test-cloud"],
-            "api": ["test-api"],
+            "scenario": "test",
             "electricity": "test-strom",
+            "server": "s",
+            "cloud": ["miete"],
+            "api": ["test-api", "teuer"],
+            "gpus": ["test-gpu", "ohne-preis"],
         },
     }
-    path = tmp_path / "prices.yaml"
-    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
-    return path
+    measurements = {
+        "stand": "2026-12-02",
+        "gpu": {"name": "Test test-gpu", "memory_bytes": 141_000_000_000},
+        "versions": {},
+        "weights": "random",
+        "dtype": "bfloat16",
+        "bf16_matmul_tflops": 800.0,
+        "copy_bandwidth_gbps": 4800.0,
+        "models": {
+            "gemma-3-4b": {
+                "parameters": 3_880_000_000,
+                "weight_bytes": 8_000_000_000,
+                "prefill": [{"batch": 8, "prompt_tokens": 1024, "seconds": 0.8192, "tokens_per_s": 10_000.0}],
+                "decode": [
+                    {
+                        "batch": 8,
+                        "context_tokens": 1024,
+                        "new_tokens": 64,
+                        "step_ms": 16.0,
+                        "tokens_per_s": 500.0,
+                        "per_request_tokens_per_s": 62.5,
+                    }
+                ],
+            }
+        },
+    }
+    p, meas = tmp_path / "prices.yaml", tmp_path / "m.json"
+    p.write_text(yaml.safe_dump(prices, allow_unicode=True), encoding="utf-8")
+    meas.write_text(json.dumps(measurements), encoding="utf-8")
+    return ["--prices", str(p), "--measurements", str(meas)]
 
 
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
     code = main(["costs", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def _table_money(out: str, label: str) -> tuple[str, str]:
-    """Liest Monatskosten und Kosten je 1 Mio. Tokens einer Zeile der Texttabelle (deutsches Format)."""
-    line = next(line for line in out.splitlines() if line.startswith(label))
-    amounts = re.findall(r"(\d[\d.]*,\d{2})\xa0€", line)
-    return amounts[0], amounts[1]
-
-
-def _german_to_json(amount: str) -> str:
-    return amount.replace(".", "").replace(",", ".")
-
-
-def test_table_shows_hand_computed_costs_and_verdict(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """36 Mio. Tokens: eigene GPU 3.600/36 + 0,5 kW · 100 h · 0,40 € = 120,00 €; Cloud 36 Mio./(500 · 3.600) = 20 h
-    · 2 € = 40,00 €; API 36 · 1,75 € = 63,00 €. Cloud am günstigsten; Break-even GPU/Cloud:
-    100 € / (10/9 − 5/9) € je 1 Mio. = 180.000.000 Tokens."""
-    code, out, err = _run(capsys, "--tokens-per-month", "36000000", "--prices", str(_prices(tmp_path)))
+def _json(capsys, *argv: str) -> dict:
+    code, out, err = _run(capsys, *argv, "--json")
     assert code == 0, err
-    assert _table_money(out, "Test-GPU") == ("120,00", "3,33")
-    assert _table_money(out, "Test-Cloud") == ("40,00", "1,11")
-    assert _table_money(out, "Test-API") == ("63,00", "1,75")
-    verdict = out.strip().splitlines()[-1]
-    assert verdict.startswith(
-        "Fazit: Bei 36.000.000 Tokens/Monat ist „Test-Cloud“ am günstigsten (40,00\xa0€ je Monat)."
+    return json.loads(out)
+
+
+def _option(result: dict, key: str) -> dict:
+    return next(o for o in result["options"] if o["key"] == key)
+
+
+def test_json_matches_hand_computed_costs(tmp_path, capsys):
+    result = _json(capsys, *_files(tmp_path))
+    own = _option(result, "eigen:test-gpu")
+    # 200 € Abschreibung + 44,72 € Strom + 1.000 € Personal (tests/test_costs.py) = 1.244,72 €.
+    assert own["monthly_eur"] == "1244.72" and own["monthly_eur_rounded"] == 1245 and own["gpus"] == 1
+    assert own["parts"] == {"abschreibung": "200.00", "strom": "44.72", "personal": "1000.00"}
+    # Break-even gegenüber der günstigsten API (1 €/2 €): 50.538 Anfragen je Tag.
+    assert own["break_even_requests_per_day"] == 50538
+    assert _option(result, "api:test-api")["monthly_eur"] == "40.00"
+    # 20.000 × (1.000 × 10 + 500 × 30) / 10^6 = 500 €.
+    assert _option(result, "api:teuer")["monthly_eur"] == "500.00"
+    # Miete: 730 h × 4 / 2,35 €/h = 1.242,55 € + 1.000 € Personal.
+    assert _option(result, "cloud:miete")["monthly_eur"] == "2242.55"
+    assert result["cheapest_api"] == "api:test-api"
+    assert result["verdict"].startswith("Günstigste Option bei 1.000 Anfragen je Tag: Test-API mit rund 40")
+
+
+def test_option_without_price_reports_the_purchase_price_limit(tmp_path, capsys):
+    result = _json(capsys, *_files(tmp_path), "--api", "teuer")
+    no_price = _option(result, "eigen:ohne-preis")
+    # (500 € − 44,72 € − 1.000 €) < 0: schon Strom und Personal kosten mehr als die API.
+    assert no_price["monthly_eur"] is None and no_price["max_purchase_eur"] is None
+    result = _json(capsys, *_files(tmp_path), "--api", "teuer", "--staff-fte", "0")
+    # (500 € − 44,7167 €) × 36 Monate / 1 Server = 16.390,20 €.
+    assert _option(result, "eigen:ohne-preis")["max_purchase_eur"] == "16390.20"
+
+
+def test_overrides_change_the_result_as_computed(tmp_path, capsys):
+    files = _files(tmp_path)
+    # Mit Reserve: 2 Server → 400 € + 88,52 € + 1.000 € = 1.488,52 €.
+    assert _option(_json(capsys, *files, "--redundancy"), "eigen:test-gpu")["monthly_eur"] == "1488.52"
+    # Strom 40 ct statt 20: Strom verdoppelt sich → 200 + 89,43 + 1.000 = 1.289,43 €.
+    assert (
+        _option(_json(capsys, *files, "--electricity-ct", "40"), "eigen:test-gpu")["monthly_eur"] == "1289.43"
     )
-    assert "Break-even bei 180.000.000 Tokens/Monat" in verdict
-    assert "1 EUR = 2,0000 USD" in out
-
-
-def test_json_output_parses_and_matches_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`--json` liefert dieselben, auf Cent gerundeten Beträge wie die Tabelle (als Zeichenketten mit Punkt)."""
-    prices = str(_prices(tmp_path))
-    _, table, _ = _run(capsys, "--tokens-per-month", "36000000", "--prices", prices)
-    code, out, _ = _run(capsys, "--tokens-per-month", "36000000", "--prices", prices, "--json")
-    assert code == 0
-    data = json.loads(out)
-    assert data["tokens_per_month"] == 36_000_000
-    assert data["cheapest"] == "Test-Cloud"
-    for option in data["options"]:
-        label = option["label"].split(" (")[0]
-        monthly, per_million = _table_money(table, label)
-        assert option["monthly_eur"] == _german_to_json(monthly)
-        assert option["per_million_eur"] == _german_to_json(per_million)
-    volumes = {(b["first"], b["second"]): b["tokens_per_month"] for b in data["break_even"]}
-    assert volumes[("Test-GPU (eigene Hardware)", "Test-Cloud")] == 180_000_000
-    assert data["settings"]["electricity_ct_per_kwh"] == "40"
-
-
-def test_capacity_limit_is_shown_instead_of_a_price(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """300 Mio. Tokens > 100 · 3.600 · 730 = 262,8 Mio.: die GPU-Zeile zeigt „–“ und die Kapazitätsgrenze."""
-    code, out, _ = _run(capsys, "--tokens-per-month", "3e8", "--prices", str(_prices(tmp_path)))
-    assert code == 0
-    line = next(line for line in out.splitlines() if line.startswith("Test-GPU"))
-    assert "Kapazität überschritten" in line and "262.800.000" in line
-    code, out, _ = _run(capsys, "--tokens-per-month", "3e8", "--prices", str(_prices(tmp_path)), "--json")
-    gpu = json.loads(out)["options"][0]
-    assert gpu["feasible"] is False and gpu["monthly_eur"] is None
-
-
-def test_overrides_change_the_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Strom 0 ct und Kaufpreis 7.200 €: 7.200/36 = 200,00 €; Eingabeanteil 1: API 36 · 1 € = 36,00 €."""
-    code, out, _ = _run(
-        capsys,
-        "--tokens-per-month",
-        "36000000",
-        "--prices",
-        str(_prices(tmp_path)),
-        "--electricity-ct",
-        "0",
-        "--purchase-eur",
-        "7200",
-        "--input-share",
-        "1",
+    # Eigener Kaufpreis 3.600 €: Abschreibung 100 € → 1.144,72 €.
+    assert (
+        _option(_json(capsys, *files, "--purchase-eur", "3600"), "eigen:test-gpu")["monthly_eur"] == "1144.72"
     )
+
+
+def test_tokens_per_month_is_converted_to_requests_per_day(tmp_path, capsys):
+    # 30 Mio. Tokens / (20 Tage × 1.500 Tokens je Anfrage) = 1.000 Anfragen je Tag.
+    result = _json(capsys, *_files(tmp_path), "--tokens-per-month", "3e7")
+    assert result["workload"]["requests_per_day"] == pytest.approx(1000)
+    assert _option(result, "api:test-api")["monthly_eur"] == "40.00"
+
+
+def test_text_output_has_table_and_verdict(tmp_path, capsys):
+    code, out, _ = _run(capsys, *_files(tmp_path))
     assert code == 0
-    assert _table_money(out, "Test-GPU")[0] == "200,00"
-    assert _table_money(out, "Test-API")[0] == "36,00"
+    assert "Kosten je Monat" in out and "1.245\xa0€" in out and "Fazit: Günstigste Option" in out
+    assert "ab 50.538 Anfragen/Tag" in out
 
 
-def test_fixed_cloud_hours_make_cloud_cost_constant(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """--cloud-hours 100 bei 2 €/h: 200,00 € je Monat, unabhängig vom Volumen (solange die Kapazität reicht)."""
-    code, out, _ = _run(
-        capsys, "--tokens-per-month", "1000", "--prices", str(_prices(tmp_path)), "--cloud-hours", "100"
-    )
-    assert code == 0
-    assert _table_money(out, "Test-Cloud")[0] == "200,00"
-
-
-def test_shipped_price_file_answers_the_question(capsys: pytest.CaptureFixture[str]) -> None:
-    """Mit der mitgelieferten Preisdatei entsteht eine Tabelle mit Fazit und markiertem, ungeprüftem Wechselkurs."""
-    code, out, err = _run(capsys, "--tokens-per-month", "50000000")
-    assert code == 0, err
-    assert "Fazit:" in out and "Annahme" in out and "ungeprüft" in out
-
-
-def test_list_shows_known_names(capsys: pytest.CaptureFixture[str]) -> None:
-    """`--list` nennt GPUs, Cloud-Angebote, APIs, Modelle und Strompreise der Preisdatei."""
-    code, out, _ = _run(capsys, "--list")
-    assert code == 0
-    for name in ("rtx-4090", "runpod-h100-pcie-community", "gpt-4o-mini", "gemma-3-4b", "bdew-haushalt-2025"):
-        assert name in out
-
-
-def test_help_is_german(capsys: pytest.CaptureFixture[str]) -> None:
-    """`slmwiki costs --help` ist deutsch und endet mit Exit-Code 0."""
-    code, out, _ = _run(capsys, "--help")
-    assert code == 0
-    assert "Aufruf:" in out and "Optionen" in out and "Tokens je Monat" in out
+def test_list_names_scenarios_gpus_and_apis(tmp_path, capsys):
+    code, out, _ = _run(capsys, "--list", "--prices", _files(tmp_path)[1])
+    assert code == 0 and "test-gpu" in out and "test-api" in out and "Szenarien" in out
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--tokens-per-month", "viele"], "„--tokens-per-month“ muss eine Zahl sein"),
-        (["--tokens-per-month", "-5"], "„--tokens-per-month“ muss größer als 0"),
-        (["--tokens-per-month", "0"], "„--tokens-per-month“ muss größer als 0"),
-        (["--tokens-per-month", "nan"], "„--tokens-per-month“ muss eine endliche Zahl"),
-        (["--tokens-per-month", "inf"], "„--tokens-per-month“ muss eine endliche Zahl"),
-        ([], "„--tokens-per-month“ fehlt"),
-        (["--tokens-per-month", "1e6", "--utilisation", "0"], "„--utilisation“"),
-        (["--tokens-per-month", "1e6", "--input-share", "2"], "„--input-share“"),
-        (["--tokens-per-month", "1e6", "--electricity-ct", "-1"], "„--electricity-ct“ darf nicht negativ"),
-        (["--tokens-per-month", "1e6", "--depreciation-months", "0"], "„--depreciation-months“"),
-        (["--tokens-per-month", "1e6", "--hours-per-month", "800"], "„--hours-per-month“"),
-        (["--tokens-per-month", "1e6", "--tokens-per-s", "abc"], "„--tokens-per-s“ muss eine Zahl sein"),
-        (
-            ["--tokens-per-month", "1e6", "--gpu", "rtx-9999"],
-            "Unbekannte GPU „rtx-9999“.*Bekannt: ohne-durchsatz, test-gpu",
-        ),
-        (["--tokens-per-month", "1e6", "--api", "gpt-7"], "Unbekannte API „gpt-7“.*Bekannt: test-api"),
-        (["--tokens-per-month", "1e6", "--cloud", "nirgends"], "Unbekannte Cloud-GPU.*test-cloud"),
-        (["--tokens-per-month", "1e6", "--model", "riesig"], "Unbekanntes Modell „riesig“.*test-modell"),
-        (["--tokens-per-month", "1e6", "--gpu", "ohne-durchsatz"], "kein Durchsatzwert.*--tokens-per-s"),
-        (["--tokens-per-month", "1e6", "--electricity", "sonne"], "Unbekannte Strompreisangabe „sonne“"),
-        (["--tokens-per-month", "1e6", "--gpu", "test-gpu", "--gpu", "test-gpu"], "doppelt"),
+        (["--requests-per-day", "viele"], "„requests_per_day“ muss eine Zahl sein"),
+        (["--requests-per-day", "-3"], "größer als 0"),
+        (["--gpu", "test-gpi"], "Meinten Sie: test-gpu"),
+        (["--batch", "32"], "gemessen sind: 8"),
+        (["--scenario", "krankenhaus"], "Szenario „krankenhaus“ ist unbekannt"),
+        (["--peak-hours", "30"], "höchstens 24"),
+        (["--electricity-ct", "20", "--electricity", "test-strom"], "nicht beides"),
+        (["--tokens-per-month", "1e6", "--requests-per-day", "5"], "nicht beides"),
     ],
 )
-def test_bad_input_exits_with_code_2_and_a_german_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
-) -> None:
-    """Ungültige Werte und unbekannte Namen ergeben „Fehler: …“ auf stderr, Exit-Code 2 und keinen Traceback."""
-    code, out, err = _run(capsys, *argv, "--prices", str(_prices(tmp_path)))
-    assert code == 2
-    assert err.startswith("Fehler: ")
-    assert re.search(message, err), err
-    assert "Traceback" not in err and out == ""
+def test_bad_input_gives_german_error_and_exit_code_2(tmp_path, capsys, argv, message):
+    code, out, err = _run(capsys, *_files(tmp_path), *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("Fehler: ") and message in err
 
 
-def test_broken_price_file_exits_with_code_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Eine Preisdatei ohne Quelle beim Cloud-Eintrag ergibt Exit-Code 2 mit Eintrag und Feld in der Meldung."""
-    path = _prices(tmp_path)
-    content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    del content["cloud"]["test-cloud"]["source"]
-    path.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
-    code, _, err = _run(capsys, "--tokens-per-month", "1e6", "--prices", str(path))
-    assert code == 2
-    assert "„cloud.test-cloud“: Feld „source“ fehlt" in err
-    assert "Traceback" not in err
+def test_missing_measurement_file_is_a_clear_error(tmp_path, capsys):
+    files = _files(tmp_path)
+    code, _, err = _run(capsys, files[0], files[1], "--measurements", str(tmp_path / "fehlt.json"))
+    assert code == 2 and "Durchsatzmessung" in err
 
 
-def test_unknown_option_is_rejected_by_argparse_with_code_2(capsys: pytest.CaptureFixture[str]) -> None:
-    """Eine unbekannte Option beendet mit Exit-Code 2 und deutscher argparse-Meldung."""
-    code, _, err = _run(capsys, "--tokens-per-month", "1e6", "--gpus", "x")
-    assert code == 2
-    assert "Fehler" in err and "Traceback" not in err
+def test_help_is_german(capsys):
+    assert main(["costs", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Anfragen je Tag" in out and "--scenario" in out
 
 
-def test_absurd_volume_is_printed_in_exponent_form(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """10^40 Tokens je Monat sprengen die Dezimalgenauigkeit beim Runden; die Ausgabe nutzt dann „1,000E+40“."""
-    code, out, err = _run(capsys, "--tokens-per-month", "1e40", "--prices", str(_prices(tmp_path)))
-    assert code == 0, err
-    assert "1,000E+40 Tokens/Monat" in out
+@pytest.mark.skipif(
+    not (ROOT / "benchmarks" / "results" / "gpu_inference.json").exists(),
+    reason="Messung noch nicht vorhanden",
+)
+@pytest.mark.parametrize("scenario", ["abteilung", "klinik", "bank"])
+def test_real_scenarios_run_and_every_option_is_priced_or_explained(capsys, scenario):
+    result = _json(capsys, "--scenario", scenario)
+    for option in result["options"]:
+        assert option["monthly_eur"] is not None or option["note"], option
+    assert any(o["kind"] == "API" and o["monthly_eur"] for o in result["options"])

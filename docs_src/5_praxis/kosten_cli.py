@@ -1,4 +1,4 @@
-"""Ausgabe von `slmwiki costs` beim Beispielvolumen, beim Bauen der Seite erzeugt (Kapitel 5)."""
+"""Ausgabe von `slmwiki costs` für ein Szenario, beim Bauen der Seite erzeugt (Kapitel 5)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import contextlib
 import io
 
 from slmwiki.cli import main
-from slmwiki.costs import load_prices
 
-volume = int(load_prices().assumption("example_tokens_per_month"))
-argv = ["costs", "--tokens-per-month", str(volume)]
+argv = ["costs", "--scenario", "klinik"]
 buffer = io.StringIO()
 with contextlib.redirect_stdout(buffer):
     code = main(argv)

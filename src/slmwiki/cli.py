@@ -352,92 +352,71 @@ def _add_costs(sub: argparse._SubParsersAction) -> None:
         "costs",
         help="Kosten vergleichen: eigene Hardware, Cloud-GPU oder API",
         description=(
-            "Vergleicht die monatlichen Kosten eines Small Language Models auf eigener Hardware mit einer\n"
-            "gemieteten Cloud-GPU und bezahlten APIs, nennt die günstigste Option und den Break-even.\n"
-            "Preise, Strompreis, Wechselkurs und Durchsatzannahmen stammen mit Quelle und Datum aus\n"
-            "data/prices.yaml; jede Annahme lässt sich mit einer Option überschreiben."
+            "Rechnet für eine Last in Anfragen je Tag die monatlichen Kosten eines Small Language Models auf\n"
+            "eigener Hardware (mit Server, Strom, Kühlung, Personal und Ausfallreserve), auf gemieteten GPUs und\n"
+            "über APIs durch und nennt den Break-even. Preise stehen mit Quelle und Stand in data/prices.yaml,\n"
+            "der Durchsatz (Prefill und Decode, gemessen) in benchmarks/results/gpu_inference.json."
         ),
         epilog=(
             "Beispiele:\n"
-            "  slmwiki costs --tokens-per-month 50000000\n"
-            "  slmwiki costs --tokens-per-month 2e8 --model gemma-3-1b --api gpt-4o --api gemini-2.0-flash\n"
-            "  slmwiki costs --tokens-per-month 5e7 --tokens-per-s 2000 --electricity-ct 17 --json\n"
+            "  slmwiki costs --scenario klinik\n"
+            "  slmwiki costs --requests-per-day 2000 --input-tokens 1000 --output-tokens 300 --gpu l40s\n"
+            "  slmwiki costs --scenario bank --electricity-ct 25 --staff-fte 0.2 --json\n"
             "  slmwiki costs --list\n\n"
-            'JSON (--json): Geldbeträge als Zeichenketten mit Dezimalpunkt, auf Cent gerundet (z. B. "50.21"),\n'
-            "Volumina als ganze Zahlen, null für „nicht möglich“ bzw. „kein Break-even“."
+            'JSON (--json): Geldbeträge als Zeichenketten mit Dezimalpunkt, auf Cent gerundet (z. B. "1234.56"),\n'
+            "zusätzlich auf ganze Euro gerundet; null für „nicht berechenbar“ bzw. „kein Break-even“."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
+        "--scenario", metavar="NAME", help="Szenario der Preisdatei (Standard: laut Preisdatei; siehe --list)"
+    )
+    p.add_argument("--requests-per-day", metavar="ANZAHL", help="Anfragen je Tag")
+    p.add_argument(
         "--tokens-per-month",
         metavar="ANZAHL",
-        help="Volumen in Tokens je Monat, Eingabe und Ausgabe zusammen (z. B. 50000000 oder 5e7); Pflicht",
+        help="statt --requests-per-day: Tokens je Monat (Eingabe und Ausgabe zusammen, z. B. 5e7)",
+    )
+    p.add_argument("--days-per-month", metavar="TAGE", help="Tage mit Last je Monat (z. B. 21 Arbeitstage)")
+    p.add_argument("--input-tokens", metavar="TOKENS", help="Eingabe-Tokens je Anfrage")
+    p.add_argument("--output-tokens", metavar="TOKENS", help="Ausgabe-Tokens je Anfrage")
+    p.add_argument(
+        "--peak-hours", metavar="STUNDEN", help="Stunden je Tag, auf die sich die Anfragen verteilen"
+    )
+    p.add_argument("--model", metavar="NAME", help="gemessenes Modell, z. B. gemma-3-4b oder gemma-3-1b")
+    p.add_argument("--batch", metavar="ANZAHL", help="gleichzeitig bearbeitete Anfragen (gemessen: 1, 8, 32)")
+    p.add_argument("--gpu", action="append", metavar="NAME", help="eigene Grafikkarte, mehrfach möglich")
+    p.add_argument("--cloud", action="append", metavar="NAME", help="gemietete GPU, mehrfach möglich")
+    p.add_argument("--api", action="append", metavar="NAME", help="API, mehrfach möglich")
+    p.add_argument("--electricity-ct", metavar="CT", help="Strompreis in Cent je kWh, netto")
+    p.add_argument("--electricity", metavar="NAME", help="Strompreis der Preisdatei nach Namen")
+    p.add_argument("--pue", metavar="FAKTOR", help="PUE: Gesamtstrom ÷ IT-Strom (Kühlung, USV), mindestens 1")
+    p.add_argument("--staff-fte", metavar="STELLEN", help="Personalanteil in Vollzeitstellen, z. B. 0.1")
+    p.add_argument(
+        "--staff-eur-per-year", metavar="EURO", help="Arbeitgeberkosten einer Vollzeitstelle je Jahr"
     )
     p.add_argument(
-        "--model", metavar="NAME", help="Modell für die Durchsatzannahmen (Standard: laut Preisdatei)"
+        "--target-utilisation", metavar="ANTEIL", help="Ziel-Auslastung einer GPU in der Spitzenzeit, 0 bis 1"
     )
     p.add_argument(
-        "--gpu",
-        action="append",
-        metavar="NAME",
-        help="eigene Grafikkarte, mehrfach möglich (Standard: laut Preisdatei)",
+        "--depreciation-months", metavar="MONATE", help="kalkulatorische Nutzungsdauer der Hardware"
     )
     p.add_argument(
-        "--cloud",
-        action="append",
-        metavar="NAME",
-        help="Cloud-GPU-Angebot, mehrfach möglich (Standard: laut Preisdatei)",
+        "--purchase-eur", metavar="EURO", help="eigener Kaufpreis je Server (GPU und Server, netto)"
     )
-    p.add_argument(
-        "--api", action="append", metavar="NAME", help="API, mehrfach möglich (Standard: laut Preisdatei)"
+    reserve = p.add_mutually_exclusive_group()
+    reserve.add_argument(
+        "--redundancy",
+        dest="redundancy",
+        action="store_true",
+        default=None,
+        help="mit zweitem Server als Ausfallreserve",
     )
-    p.add_argument(
-        "--input-share",
-        metavar="ANTEIL",
-        help="Anteil der Eingabe-Tokens, 0 bis 1 (Standard: Annahme der Preisdatei)",
-    )
-    p.add_argument(
-        "--electricity-ct",
-        metavar="CT",
-        help="Strompreis in Cent je kWh (Standard: Strompreis laut Preisdatei)",
-    )
-    p.add_argument(
-        "--electricity", metavar="NAME", help="Strompreis der Preisdatei nach Namen wählen (siehe --list)"
-    )
-    p.add_argument(
-        "--utilisation",
-        metavar="ANTEIL",
-        help="erreichbare Auslastung der eigenen Hardware, 0 bis 1 (Standard: Annahme der Preisdatei)",
-    )
-    p.add_argument(
-        "--hours-per-month",
-        metavar="STUNDEN",
-        help="Betriebsstunden je Monat (Standard: Annahme der Preisdatei)",
-    )
-    p.add_argument(
-        "--depreciation-months",
-        metavar="MONATE",
-        help="Abschreibungsdauer in Monaten (Standard: Annahme der Preisdatei)",
-    )
-    p.add_argument(
-        "--overhead-eur",
-        metavar="EURO",
-        help="Wartung und Gemeinkosten in Euro je Monat (Standard: Annahme der Preisdatei)",
-    )
-    p.add_argument(
-        "--purchase-eur",
-        metavar="EURO",
-        help="Kaufpreis der eigenen Hardware in Euro statt des GPU-Listenpreises",
-    )
-    p.add_argument(
-        "--tokens-per-s", metavar="TOKENS", help="eigener Durchsatz (Tokens/s) für alle Hardware-Optionen"
-    )
-    p.add_argument(
-        "--cloud-hours",
-        metavar="STUNDEN",
-        help="Cloud-GPU fest für so viele Stunden je Monat mieten (sonst nach Verbrauch)",
+    reserve.add_argument(
+        "--no-redundancy", dest="redundancy", action="store_false", help="ohne Ausfallreserve"
     )
     p.add_argument("--prices", metavar="DATEI", help="andere Preisdatei (YAML) statt data/prices.yaml")
+    p.add_argument("--measurements", metavar="DATEI", help="andere Durchsatzmessung (JSON)")
     p.add_argument("--json", action="store_true", help="Ergebnis als JSON statt als Tabelle ausgeben")
     p.add_argument("--list", action="store_true", help="bekannte Namen der Preisdatei auflisten und beenden")
     p.set_defaults(handler=_run_costs)
@@ -452,22 +431,29 @@ def _run_costs(args: argparse.Namespace) -> int:
         print(costs.known_names_text(costs.load_prices(args.prices)))
         return 0
     report = costs.cost_report(
+        args.scenario,
+        prices=args.prices,
+        measurements=args.measurements,
         tokens_per_month=args.tokens_per_month,
+        requests_per_day=args.requests_per_day,
+        days_per_month=args.days_per_month,
+        input_tokens=args.input_tokens,
+        output_tokens=args.output_tokens,
+        peak_hours=args.peak_hours,
         model=args.model,
+        batch=args.batch,
         gpus=args.gpu,
         clouds=args.cloud,
         apis=args.api,
-        input_share=args.input_share,
+        redundancy=args.redundancy,
         electricity_ct=args.electricity_ct,
-        utilisation=args.utilisation,
-        hours_per_month=args.hours_per_month,
-        depreciation_months=args.depreciation_months,
-        overhead_eur=args.overhead_eur,
-        purchase_eur=args.purchase_eur,
-        tokens_per_s=args.tokens_per_s,
-        cloud_hours=args.cloud_hours,
         electricity=args.electricity,
-        prices=args.prices,
+        pue=args.pue,
+        staff_fte=args.staff_fte,
+        staff_eur_per_year=args.staff_eur_per_year,
+        target_utilisation=args.target_utilisation,
+        depreciation_months=args.depreciation_months,
+        purchase_eur=args.purchase_eur,
     )
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if args.json else report.text())
     return 0
