@@ -32,7 +32,9 @@ INTERNAL = {
     "Grund fehlender Gewichte": r"Gewichte herunterladen lassen|keine (?:Modell)?gewichte herunterladen",
 }
 #: A space in a pattern also matches a line break: Markdown sources wrap lines anywhere.
-PATTERNS = {name: re.compile(pattern.replace(" ", r"\s+"), re.IGNORECASE) for name, pattern in INTERNAL.items()}
+PATTERNS = {
+    name: re.compile(pattern.replace(" ", r"\s+"), re.IGNORECASE) for name, pattern in INTERNAL.items()
+}
 
 #: Pages not yet cleaned (paths relative to docs/). Each one still fails the check below; the lead removes an
 #: entry once its page is clean, and `test_allowlisted_pages_still_need_cleaning` insists on that.
@@ -108,4 +110,6 @@ def test_reader_page_has_no_internal_vocabulary(page: str) -> None:
 @pytest.mark.parametrize("page", sorted(NOT_YET_CLEANED))
 def test_allowlisted_pages_still_need_cleaning(page: str) -> None:
     """An allowlisted page still contains internal vocabulary; once it is clean, remove it from the allowlist."""
-    assert findings((DOCS / page).read_text(encoding="utf-8")), f"{page} ist sauber: aus NOT_YET_CLEANED streichen"
+    assert findings((DOCS / page).read_text(encoding="utf-8")), (
+        f"{page} ist sauber: aus NOT_YET_CLEANED streichen"
+    )
