@@ -261,8 +261,9 @@ def test_page_contains_formula(page: str, formula: str) -> None:
     assert formula in PAGES[page].read_text(encoding="utf-8")
 
 
-def test_start_page_links_five_chapters_in_order_and_names_both_commands() -> None:
-    """Die Startseite verlinkt im Abschnitt „Aufbau“ die fünf Kapitel in ihrer Reihenfolge, die Notebooks und nennt `make serve` und `make test`."""
+def test_start_page_links_five_chapters_in_order_and_the_page_with_both_commands() -> None:
+    """Die Startseite verlinkt im Abschnitt „Aufbau“ die fünf Kapitel in ihrer Reihenfolge, die Notebooks und die
+    Seite „Über dieses Wiki“, die `make serve` und `make test` nennt."""
     text = PAGES["index"].read_text(encoding="utf-8")
     section = text[text.index("{ #aufbau }") :]
     section = section[: section.index("\n## ")]
@@ -275,8 +276,12 @@ def test_start_page_links_five_chapters_in_order_and_names_both_commands() -> No
     ]
     positions = [section.index(f"]({chapter})") for chapter in chapters]
     assert positions == sorted(positions)
-    for needle in ("](notebooks/index.md)", "make serve", "make test", "Colab"):
+    for needle in ("](notebooks/index.md)", "](ueber.md#lokal)", "Colab"):
         assert needle in text
+    about = (DOCS / "ueber.md").read_text(encoding="utf-8")
+    lokal = about[about.index("{ #lokal }") :]
+    for needle in ("make serve", "make test"):
+        assert needle in lokal
 
 
 def test_data_protection_page_is_marked_as_no_legal_advice() -> None:

@@ -9,7 +9,7 @@ SOURCE_ID = "meta2024llama31card"
 GPU_HOURS = {"Llama 3.1 8B": 1.46e6, "Llama 3.1 70B": 7.0e6, "Llama 3.1 405B": 30.84e6}
 #: Thermische Verlustleistung (TDP) einer H100-80GB laut derselben Modellkarte, in Watt.
 TDP_WATT = 700
-#: Angenommener Jahresverbrauch eines Haushalts in kWh (Annahme für den Vergleich).
+#: Jahresverbrauch des Drei-Personen-Musterhaushalts der BDEW-Strompreisanalyse in kWh (Anker bdew2025strompreis).
 HOUSEHOLD_KWH_PER_YEAR = 3500
 
 print(

@@ -38,7 +38,7 @@ class TrainingRun(NamedTuple):
     """``True``, wenn die Quelle nur eine Untergrenze nennt („mehr als 15 Billionen“)."""
 
 
-#: Veröffentlichte Trainingsläufe (Werte aus dem Faktenblatt slm-facts.md, Abschnitte 1.3–1.6).
+#: Veröffentlichte Trainingsläufe; jede Zeile nennt ihre Primärquelle (Anker in docs/literatur.md).
 TRAINING_RUNS: list[TrainingRun] = [
     TrainingRun("GPT-3", 175e9, 300e9, "brown2020gpt3", "Brown et al. (2020)", "LLM"),
     TrainingRun("Gopher", 280e9, 300e9, "hoffmann2022chinchilla", "Hoffmann et al. (2022), Tab. 1", "LLM"),

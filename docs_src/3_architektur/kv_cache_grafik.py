@@ -49,7 +49,7 @@ ax.yaxis.set_major_formatter(
     FuncFormatter(lambda v, _pos: number(v, 0) if v >= 1 else number(v, 3).rstrip("0"))
 )
 ax.set_xlabel("Kontextlänge in Tokens (logarithmische Achse)")
-ax.set_ylabel("KV-Cache in GiB (BF16, Batch 1)")
+ax.set_ylabel("KV-Cache in GiB (bf16, Batch 1)")
 ax.grid(True, which="major", linewidth=0.3, alpha=0.5)
 ax.legend(loc="upper left", fontsize=7.5, frameon=False)
 print(

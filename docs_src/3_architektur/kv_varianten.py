@@ -80,5 +80,5 @@ def variants() -> list[Variant]:
 
 
 def cache_bytes(spec: ModelSpec, tokens: int) -> int:
-    """KV-Cache in Bytes für eine Sequenz in BF16 (2 Byte je Wert), Batch 1."""
+    """KV-Cache in Bytes für eine Sequenz in bf16 (2 Byte je Wert), Batch 1."""
     return kv_cache_bytes(spec, tokens, batch=1, bytes_per_element=2)

