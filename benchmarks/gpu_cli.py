@@ -10,12 +10,9 @@ Was läuft (Gemma 3 1B mit Zufallsgewichten und dem SmolLM2-Tokenizer aus `.benc
 1. `single_fast`: `python -m slmwiki.cli finetune` auf GPU 0 – der GPU-Schnellpfad ist Standard.
 2. `generate`: `python -m slmwiki.cli generate --adapter …` mit dem eben geschriebenen Adapter (ebenso
    `generate_ddp`, `generate_fsdp` nach den Läufen auf zwei GPUs).
-3. `single_plain`: derselbe Befehl mit `SLMWIKI_GPU_FAST_PATH=0` (Einstellungen wörtlich aus dem Rezept).
+3. `single_plain`: derselbe Befehl mit `auto_plan=false` (Einstellungen wörtlich aus dem Rezept).
 4. `ddp` und `fsdp`: `accelerate launch --config_file configs/accelerate-{ddp,fsdp-qlora}.yaml -m slmwiki.cli
    finetune …` auf beiden GPUs.
-
-Parallel zu 1–3 misst `gpu_qlora.py` auf GPU 1 `torch.compile` (Versuch `J_compile` gegen `E_micro_batch`,
-Gemma 3 4B) und schreibt `gpu_qlora_compile.json`.
 
 Jeder Teil hält fest: Befehl, Exit-Code, Wandzeit, die letzten Zeilen der Ausgabe, die geschriebenen Dateien
 und die Kennzahlen aus `run.json` (Token/s, Spitzen-Speicher, Schnellpfad-Einstellungen, Verlustkurve).
@@ -35,11 +32,27 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from gpu_qlora import RUN_RECORD_KEYS  # noqa: E402
+# what the benchmarks keep of a slmwiki finetune run.json
+RUN_RECORD_KEYS = (
+    "compute_dtype",
+    "global_step",
+    "parameters",
+    "tokens_per_second",
+    "train_tokens",
+    "train_seconds",
+    "seconds_per_step",
+    "peak_memory_bytes",
+    "peak_memory_kind",
+    "loss_curve",
+    "eval_before",
+    "eval_after",
+    "duration_s",
+    "hardware",
+)
 
 RUNS = Path(os.environ.get("SLMWIKI_CLI_RUNS", "/tmp/slmwiki-cli"))
 RECIPE = "configs/gemma-3-1b-ampere.yaml"
-MULTI_GPU_KEYS = ("gpu_fast_path", "world_size", "train_examples", "versions")
+MULTI_GPU_KEYS = ("backend", "plan", "trainer_settings", "world_size", "fsdp", "train_examples", "versions")
 NCCL_ENV = {"NCCL_NVLS_ENABLE": "0", "TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}
 
 
@@ -106,7 +119,8 @@ def run_part(
 
 def cmd_run(args: argparse.Namespace) -> int:
     import torch
-    from gpu_qlora import gpu_info, model_with_tokenizer, versions
+    from gpu_engine import gpu_info, versions
+    from gpu_engine import model_folder as model_with_tokenizer
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -128,33 +142,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     folder = model_with_tokenizer(args.model)
     base_env = dict(os.environ, HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", **NCCL_ENV)
     one_gpu = dict(base_env, CUDA_VISIBLE_DEVICES="0")
-
-    compile_proc = None
-    if gpus >= 2 and not args.skip_compile and not args.only:
-        command = [
-            sys.executable,
-            str(ROOT / "benchmarks/gpu_qlora.py"),
-            "run",
-            "--out",
-            str(out),
-            "--models",
-            "gemma-3-4b",
-            "--results-name",
-            "gpu_qlora_compile.json",
-            "--budget-s",
-            str(args.compile_budget_s),
-            "--only",
-            "E_micro_batch,J_compile",
-        ]
-        log("compile (GPU 1) start:", " ".join(command))
-        compile_log = (out / "compile.log").open("w", encoding="utf-8")
-        compile_proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=dict(base_env, CUDA_VISIBLE_DEVICES="1"),
-            stdout=compile_log,
-            stderr=subprocess.STDOUT,
-        )
 
     def finetune_command(output: Path, steps: int) -> list[str]:
         return [
@@ -214,18 +201,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     plain_dir = RUNS / "single_plain"
     part(
         "single_plain",
-        [sys.executable, *finetune_command(plain_dir, args.plain_steps)],
-        dict(one_gpu, SLMWIKI_GPU_FAST_PATH="0"),
+        [sys.executable, *finetune_command(plain_dir, args.plain_steps), "auto_plan=false"],
+        one_gpu,
         plain_dir,
         150,
     )
-    if compile_proc is not None:
-        try:
-            compile_proc.wait(timeout=max(5.0, min(remaining() - 200, args.compile_budget_s)))
-        except subprocess.TimeoutExpired:
-            compile_proc.kill()
-            log("compile run killed (budget)")
-        result["compile_exit_code"] = compile_proc.returncode
     if gpus >= 2:
         launch = [sys.executable, "-m", "accelerate.commands.launch"]
         for tag, config in (

@@ -87,7 +87,11 @@ def gpu_info() -> dict[str, Any]:
     if not cuda():
         return {"name": "cpu (Probelauf)", "memory_bytes": 0}
     props = torch.cuda.get_device_properties(0)
-    info = {"name": props.name, "memory_bytes": int(props.total_memory), "capability": f"{props.major}.{props.minor}"}
+    info = {
+        "name": props.name,
+        "memory_bytes": int(props.total_memory),
+        "capability": f"{props.major}.{props.minor}",
+    }
     with contextlib.suppress(Exception):
         info["driver"] = subprocess.run(
             ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
@@ -180,7 +184,9 @@ def model_folder(name: str) -> Path:
     model.save_pretrained(folder, safe_serialization=True)
     for item in (BENCH / "tokenizer").iterdir():
         shutil.copy(item, folder / item.name)
-    log(f"random {name}: {sum(p.numel() for p in model.parameters()) / 1e9:.3f} B params, {time.perf_counter() - started:.1f} s")
+    log(
+        f"random {name}: {sum(p.numel() for p in model.parameters()) / 1e9:.3f} B params, {time.perf_counter() - started:.1f} s"
+    )
     del model
     gc.collect()
     if cuda():
@@ -254,12 +260,16 @@ def peer_row(ctx: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     from slmwiki.backends import load_trainable_model
     from slmwiki.config import FinetuneConfig
     from slmwiki.data import load_chat_jsonl, to_dataset
-    from slmwiki.finetune import _checkpointing_args
     from slmwiki.loading import resolve_model
+    from slmwiki.trainer_args import _checkpointing_args
 
     folder, steps = ctx["folder"], ctx["steps"]
     config = FinetuneConfig(
-        model=str(folder), train_file=str(TRAIN), eval_file=None, max_seq_length=PACK, lora_dropout=row.get("dropout", 0.05)
+        model=str(folder),
+        train_file=str(TRAIN),
+        eval_file=None,
+        max_seq_length=PACK,
+        lora_dropout=row.get("dropout", 0.05),
     )
     dtype = torch.bfloat16 if cuda() else torch.float32
     model, _ = load_trainable_model(
@@ -372,7 +382,14 @@ def rows_for(set_name: str) -> list[dict[str, Any]]:
     backend = "trl" if set_name == "trl" else "unsloth"
     rows += [{"name": f"slmwiki_{backend}_{b}", "backend": backend, "budget": b} for b in BUDGETS]
     # the same plan without LoRA dropout (Unsloth patches its fast LoRA kernels only for dropout 0)
-    rows.append({"name": f"slmwiki_{backend}_full_dropout0", "backend": backend, "budget": "full", "lora_dropout": 0.0})
+    rows.append(
+        {
+            "name": f"slmwiki_{backend}_full_dropout0",
+            "backend": backend,
+            "budget": "full",
+            "lora_dropout": 0.0,
+        }
+    )
     return rows
 
 
@@ -398,7 +415,9 @@ def worker(args: argparse.Namespace) -> int:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         lengths = example_lengths(tokenizer)
         spec = (
-            ModelSpec.from_transformers_config(tiny_config(), name) if name == "tiny-gemma3" else get_spec(name)
+            ModelSpec.from_transformers_config(tiny_config(), name)
+            if name == "tiny-gemma3"
+            else get_spec(name)
         )
         flops = training_flops(spec, lengths, lora_parameters(spec, 16))
         ctx = {
@@ -427,11 +446,22 @@ def worker(args: argparse.Namespace) -> int:
                 result = slmwiki_row(ctx, row) if "budget" in row else peer_row(ctx, row)
                 result["status"] = "ok"
             except Exception as exc:  # one row failing must not lose the others
-                result = {"status": "error", "error": repr(exc)[:2000], "traceback": traceback.format_exc()[-4000:]}
+                result = {
+                    "status": "error",
+                    "error": repr(exc)[:2000],
+                    "traceback": traceback.format_exc()[-4000:],
+                }
                 if cuda() and isinstance(exc, torch.cuda.OutOfMemoryError):
                     result["status"] = "oom"
             result["wall_s"] = round(time.perf_counter() - started, 1)
-            log(name, row["name"], result["status"], result.get("tokens_per_s"), result.get("peak_gib"), result.get("error", ""))
+            log(
+                name,
+                row["name"],
+                result["status"],
+                result.get("tokens_per_s"),
+                result.get("peak_gib"),
+                result.get("error", ""),
+            )
             entry["rows"][row["name"]] = result
             write_json(results_path, results)
             gc.collect()

@@ -129,6 +129,8 @@ def test_unknown_model_offline_exits_2(tmp_path, capsys, monkeypatch):
         (["--learning_rate", "0"], "„learning_rate“"),
         (["--compute_dtype", "fp8"], "„compute_dtype“"),
         (["lora_rank=8"], "Unbekannter Schlüssel „lora_rank“"),
+        (["--backend", "deepspeed"], "„backend“"),
+        (["--gpu-memory", "viel"], "„gpu_memory“"),
     ],
 )
 def test_impossible_overrides_exit_2(tmp_path, capsys, override, expected):
@@ -279,3 +281,18 @@ def test_summary_without_evaluation_before_training_shows_the_loss_after(tmp_pat
     )
     assert "→" not in out
     assert "Durchsatz: 11.955,0 Token/s, 1,57 s pro Schritt" in out
+
+
+def test_unsloth_backend_without_gpu_exits_2_before_anything_is_written(tmp_path, capsys):
+    """„--backend unsloth“ auf einem Rechner ohne CUDA-GPU: deutsche Meldung mit Ausweg, kein Ausgabeordner."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("prüft den Fall ohne CUDA-GPU")
+    run_bad(
+        ["finetune", "--config", str(write_config(tmp_path)), "--backend", "unsloth"],
+        capsys,
+        "braucht eine CUDA-GPU",
+        "--backend trl",
+    )
+    assert not (tmp_path / "out").exists()

@@ -172,10 +172,11 @@ def test_gemma_recipe_uses_fp16_and_eager_attention_for_the_t4():
     assert config.attn_implementation == "eager"
 
 
-def test_ampere_recipe_leaves_attention_to_the_fast_path_and_uses_bf16():
-    """Das Ampere-Rezept rechnet in bf16 und lässt die Attention offen (der Schnellpfad wählt Varlen-Flash)."""
+def test_ampere_recipe_leaves_attention_and_plan_to_slmwiki_and_uses_bf16():
+    """Das Ampere-Rezept rechnet in bf16, lässt die Attention offen und den Plan an (Backend „auto“)."""
     config = FinetuneConfig.from_yaml(ROOT / "configs" / "gemma-3-1b-ampere.yaml")
     assert config.model == "google/gemma-3-1b-it"
     assert config.compute_dtype == "bf16"
     assert config.attn_implementation is None
     assert config.per_device_train_batch_size * config.gradient_accumulation_steps == 64
+    assert config.auto_plan and config.backend == "auto"

@@ -33,12 +33,22 @@ def _measured_rows():
                     tokens, checkpointing, backend = 4 * 2048, settings["gc"], settings["backend"]
                     dropout = settings.get("dropout", 0.05)
                 yield pytest.param(
-                    model, backend, checkpointing, tokens, dropout, row["peak_allocated_bytes"], id=f"{model}-{name}"
+                    model,
+                    backend,
+                    checkpointing,
+                    tokens,
+                    dropout,
+                    row["peak_allocated_bytes"],
+                    id=f"{model}-{name}",
                 )
 
 
-@pytest.mark.parametrize(("model", "backend", "checkpointing", "tokens", "dropout", "measured"), list(_measured_rows()))
-def test_estimate_within_15_percent_of_the_measured_peak(model, backend, checkpointing, tokens, dropout, measured):
+@pytest.mark.parametrize(
+    ("model", "backend", "checkpointing", "tokens", "dropout", "measured"), list(_measured_rows())
+)
+def test_estimate_within_15_percent_of_the_measured_peak(
+    model, backend, checkpointing, tokens, dropout, measured
+):
     estimate = estimate_training_memory(
         model,
         "qlora",
@@ -50,7 +60,9 @@ def test_estimate_within_15_percent_of_the_measured_peak(model, backend, checkpo
         lora_dropout=dropout,
         overhead_bytes=0,
     ).total
-    assert abs(estimate - measured) / measured <= 0.15, f"{estimate / 2**30:.2f} GiB vs {measured / 2**30:.2f} GiB"
+    assert abs(estimate - measured) / measured <= 0.15, (
+        f"{estimate / 2**30:.2f} GiB vs {measured / 2**30:.2f} GiB"
+    )
 
 
 def test_every_recipe_and_checkpointing_setting_was_measured():

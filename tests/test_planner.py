@@ -36,7 +36,13 @@ def _plan(name="gemma-3-1b", memory_gib=80.0, backend="trl", liger=True, **field
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("16GB", 16 * GIB), ("24 GiB", 24 * GIB), ("80", 80 * GIB), ("512MB", 512 * 2**20), ("7,5GB", int(7.5 * GIB))],
+    [
+        ("16GB", 16 * GIB),
+        ("24 GiB", 24 * GIB),
+        ("80", 80 * GIB),
+        ("512MB", 512 * 2**20),
+        ("7,5GB", int(7.5 * GIB)),
+    ],
 )
 def test_memory_sizes_are_read_like_card_labels(text, expected):
     assert parse_memory(text) == expected
@@ -83,7 +89,12 @@ def test_long_examples_keep_their_truncation_length():
     """Ist ein Beispiel länger als max_seq_length, wird in Blöcken dieser Länge gepackt (gekürzt wie ohne Plan)."""
     config = FinetuneConfig(max_seq_length=128)
     plan = plan_training(
-        config, get_spec("gemma-3-1b"), backend="trl", memory_bytes=80 * GIB, device_name="x", example_lengths=[100, 300]
+        config,
+        get_spec("gemma-3-1b"),
+        backend="trl",
+        memory_bytes=80 * GIB,
+        device_name="x",
+        example_lengths=[100, 300],
     )
     assert plan.max_length == 128
 

@@ -43,6 +43,7 @@ for gpu in rows[0].fits:
 print()
 print(
     "*Geschätzt mit `slmwiki.memory.gpu_fit_table(...)`; ✓ = geschätzter Bedarf einschließlich CUDA-Kontext passt in "
-    "90 % des Grafikspeichers. Die Trainingsschätzung nimmt eine Verlustberechnung ohne Stückelung an und liegt "
-    "damit eher zu hoch als zu niedrig.*"
+    "90 % des Grafikspeichers. Die Trainingsschätzung rechnet das GPU-Rezept von `slmwiki finetune` (TRL, "
+    "gestückelter Verlust, bf16, Gradient Checkpointing, LoRA-Dropout 0,05); ihre Faktoren sind an gemessenen "
+    "Spitzen von Gemma 3 1B und 4B angepasst (Seite „Leistung“), für die übrigen Modelle übertragen.*"
 )

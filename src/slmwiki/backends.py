@@ -47,7 +47,7 @@ def resolve_backend(requested: str, cuda: bool) -> str:
             raise ConfigError("Das Backend „unsloth“ braucht eine CUDA-GPU; nehmen Sie „--backend trl“.")
         if not unsloth_installed():
             raise ConfigError(
-                "Das Backend „unsloth“ ist nicht installiert: pip install \"slmwiki[unsloth]\" – "
+                'Das Backend „unsloth“ ist nicht installiert: pip install "slmwiki[unsloth]" – '
                 "oder nehmen Sie „--backend trl“."
             )
         return "unsloth"
@@ -168,7 +168,9 @@ def load_trainable_model(
         return get_peft_model(model, lora_config), model
 
 
-def _load_unsloth(resolved: Any, config: Any, compute_dtype: Any, gradient_checkpointing: bool) -> tuple[Any, Any]:
+def _load_unsloth(
+    resolved: Any, config: Any, compute_dtype: Any, gradient_checkpointing: bool
+) -> tuple[Any, Any]:
     import_first("unsloth")
     from unsloth import FastModel
 
@@ -207,7 +209,9 @@ def linear_module_names(model: Any) -> set[str]:
     import torch
 
     return {
-        name.rsplit(".", 1)[-1] for name, module in model.named_modules() if isinstance(module, torch.nn.Linear)
+        name.rsplit(".", 1)[-1]
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear)
     }
 
 

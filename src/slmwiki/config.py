@@ -85,7 +85,7 @@ class FinetuneConfig:
     """Höchste Sequenzlänge in Token; längere Beispiele werden am Ende abgeschnitten."""
 
     packing: bool = False
-    """Mehrere Beispiele ohne Padding zu Blöcken von `max_seq_length` Token bündeln (TRL „bfd“-Packing; die Attention bleibt je Beispiel getrennt). Lohnt mit FlashAttention auf der GPU; auf der CPU rechnet die Attention dann über den ganzen Block."""
+    """Mehrere Beispiele ohne Padding zu Blöcken von `max_seq_length` Token bündeln (TRL „bfd“-Packing; die Attention bleibt je Beispiel getrennt). Gilt auf der CPU und mit `auto_plan: false`; auf der GPU packt der Plan immer."""
 
     group_by_length: bool = False
     """Beispiele ähnlicher Länge in dieselbe Batch legen (weniger Padding, Reihenfolge bleibt zufällig zwischen Gruppen)."""
@@ -138,7 +138,7 @@ class FinetuneConfig:
     """Optimierer; „paged_adamw_8bit“ spart GPU-Speicher, braucht aber CUDA."""
 
     gradient_checkpointing: bool = False
-    """Aktivierungen im Rückwärtsdurchlauf neu berechnen: spart Speicher, kostet etwa 20–30 % Zeit."""
+    """Aktivierungen im Rückwärtsdurchlauf neu berechnen: spart Speicher, kostet Zeit. Auf der GPU entscheidet der Plan (außer mit `auto_plan: false`)."""
 
     seed: int = 42
     """Startwert der Zufallszahlen (LoRA-Initialisierung, Datenreihenfolge, Dropout)."""

@@ -496,11 +496,13 @@ def gpu_fit_table(
     batch: int = 1,
     r: int = 16,
     reserve_fraction: float = 0.1,
+    backend: str | None = "trl",
 ) -> list[FitRow]:
     """Prüft für jedes Modell, ob QLoRA-Training und Inferenz in den Grafikspeicher passen.
 
     Je Modell entstehen drei Zeilen: QLoRA-Training (`train_seq_len` Token, Batch `batch`, LoRA-Rang `r`
-    auf allen linearen Schichten, Gradient Checkpointing, AdamW), Inferenz mit NF4-Gewichten und Inferenz
+    auf allen linearen Schichten, Gradient Checkpointing, AdamW; mit `backend` das kalibrierte GPU-Rezept
+    von `slmwiki finetune`: gestückelter Verlust, bf16, LoRA-Dropout 0,05), Inferenz mit NF4-Gewichten und Inferenz
     mit bf16-Gewichten (je `inference_context` Token Kontext). Nutzbar ist der Speicher abzüglich
     `reserve_fraction` (ECC, Anzeige, Fragmentierung des Allokators).
 
@@ -512,6 +514,7 @@ def gpu_fit_table(
         batch: Batchgröße (Training und Inferenz).
         r: LoRA-Rang.
         reserve_fraction: Nicht nutzbarer Anteil des Grafikspeichers, 0 ≤ Anteil < 1.
+        backend: Rezept der Trainingszeile („trl“ oder „unsloth“); `None` = reine Formeln mit vollen Logits.
 
     Returns:
         Eine Liste von `FitRow`.
@@ -538,7 +541,7 @@ def gpu_fit_table(
         scenarios = [
             (
                 f"QLoRA-Training, {number(train_seq_len)} Token",
-                estimate_training_memory(spec, "qlora", train_seq_len, batch, r),
+                estimate_training_memory(spec, "qlora", train_seq_len, batch, r, **fit_recipe(backend)),
             ),
             (
                 f"Inferenz NF4, {number(inference_context)} Token",
@@ -553,6 +556,20 @@ def gpu_fit_table(
             total = breakdown.total
             rows.append(FitRow(spec.name, label, total, {g: total <= usable[g] for g in gpus}))
     return rows
+
+
+def fit_recipe(backend: str | None) -> dict[str, object]:
+    """Argumente für `estimate_training_memory`, die das GPU-Rezept von `slmwiki finetune` beschreiben.
+
+    Args:
+        backend: „trl“, „unsloth“ oder `None` (reine Formeln: volle Logits, fp32-Hochstufung).
+
+    Returns:
+        Schlüsselwortargumente (leer für `None`).
+    """
+    if backend is None:
+        return {}
+    return {"loss_implementation": "chunked", "backend": backend, "lora_dropout": 0.05}
 
 
 def fit_table_markdown(rows: list[FitRow]) -> str:

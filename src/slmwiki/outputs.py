@@ -79,12 +79,33 @@ def newest_checkpoint(checkpoints_dir: Path) -> Path | None:
 
 
 def fingerprint(config: FinetuneConfig) -> dict[str, Any]:
+    """Fingerabdruck eines Laufs: die ergebnisrelevanten Felder und die Prüfsumme der Trainingsdaten.
+
+    Args:
+        config: Die Konfiguration.
+
+    Returns:
+        `{"config": …, "train_file_sha256": …}`.
+    """
     relevant = {k: v for k, v in config.to_dict().items() if k not in RESUME_MAY_CHANGE}
     digest = hashlib.sha256(Path(config.train_file).read_bytes()).hexdigest()
     return {"config": relevant, "train_file_sha256": digest}
 
 
 def find_resume_checkpoint(checkpoints_dir: Path, resume: bool, fingerprint: dict[str, Any]) -> Path | None:
+    """Der Checkpoint, von dem aus fortgesetzt wird – oder ein deutscher Fehler, warum das nicht geht.
+
+    Args:
+        checkpoints_dir: Ordner mit den Checkpoints.
+        resume: Ob fortgesetzt werden soll.
+        fingerprint: `fingerprint(config)` des neuen Aufrufs.
+
+    Returns:
+        Der neueste vollständige Checkpoint oder `None` (ohne `resume`).
+
+    Raises:
+        ConfigError: Checkpoint ohne `--resume`, `--resume` ohne Checkpoint oder geänderte Daten/Konfiguration.
+    """
     checkpoint = newest_checkpoint(checkpoints_dir)
     if not resume:
         if checkpoint is not None:
@@ -125,6 +146,12 @@ def discard_if_empty(checkpoints_dir: Path, output_dir: Path, output_existed: bo
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
+    """Schreibt JSON erst in eine temporäre Datei daneben und benennt sie dann um (nie halb geschrieben).
+
+    Args:
+        path: Zieldatei.
+        data: JSON-taugliche Daten.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())
     try:

@@ -45,6 +45,7 @@ CUDA_CONTEXT_RESERVE = 768 * 2**20
 #: Anteil des übrigen Speichers, den der Plan höchstens verplant (Rest: Fragmentierung des Allokators).
 MEMORY_FILL = 0.9
 
+
 def _gib(value: float) -> str:
     """GiB mit einer Nachkommastelle und deutschem Dezimalkomma (ohne babel, das auf GPU-Maschinen fehlen kann)."""
     return f"{value / 2**30:.1f}".replace(".", ",") + " GiB"
@@ -243,7 +244,9 @@ def plan_training(
         )
     else:
         pack = max_seq
-        reasons.append(f"Packing in Blöcken von „max_seq_length“ = {max_seq} Token (längere Beispiele werden gekürzt).")
+        reasons.append(
+            f"Packing in Blöcken von „max_seq_length“ = {max_seq} Token (längere Beispiele werden gekürzt)."
+        )
     examples_per_step = int(config.per_device_train_batch_size) * int(config.gradient_accumulation_steps)
     packs_per_step = max(1, round(examples_per_step * mean / pack))
     reasons.append(
@@ -270,7 +273,9 @@ def plan_training(
     without, with_gc = largest_micro(False), largest_micro(True)
     if without is not None and without >= (with_gc or 0):
         checkpointing, micro = False, without
-        reasons.append(f"Ohne Gradient Checkpointing passen {micro} Block/Blöcke je Vorwärtsdurchlauf (schneller).")
+        reasons.append(
+            f"Ohne Gradient Checkpointing passen {micro} Block/Blöcke je Vorwärtsdurchlauf (schneller)."
+        )
     elif with_gc is not None:
         checkpointing, micro = True, with_gc
         why = f"ohne nur {without}" if without else "ohne passt keiner"
@@ -365,7 +370,9 @@ def ensure_plan_applied(plan: dict[str, Any], settings: dict[str, Any]) -> None:
     """
     differing = plan_differences(plan, settings)
     if differing:
-        details = ", ".join(f"{key}: geplant {want}, im Trainer {got}" for key, (want, got) in differing.items())
+        details = ", ".join(
+            f"{key}: geplant {want}, im Trainer {got}" for key, (want, got) in differing.items()
+        )
         raise RuntimeError(f"Der Trainer übernimmt den Plan nicht ({details}).")
 
 

@@ -133,7 +133,9 @@ def trainer_settings(trainer: Any) -> dict[str, Any]:
         "activation_checkpointing": bool(checkpointing),
         "model_checkpointing_active": model_checkpointing,
         "packing": getattr(args, "packing", None),
-        "packing_strategy": getattr(args, "packing_strategy", None) if getattr(args, "packing", False) else None,
+        "packing_strategy": getattr(args, "packing_strategy", None)
+        if getattr(args, "packing", False)
+        else None,
         "padding_free": bool(getattr(trainer, "padding_free", getattr(args, "padding_free", False))),
         "max_length": getattr(args, "max_length", None),
         "use_liger_kernel": bool(getattr(args, "use_liger_kernel", False)),
