@@ -105,8 +105,18 @@ def test_decoder_block_shows_german_labels_and_the_dimensions_of_the_example_mod
     for label in ("RMSNorm", "Self-Attention", "SwiGLU-MLP", "Residual", "Eingabe", "Ausgabe"):
         assert label in svg, label
     title = _title(svg)
-    for value in ("2.560", "9.728", "32 Query-", "8 Key-/Value-Köpfe", "36 Blöcke"):
+    for value in ("2.560", "9.728", "32 Query-", "8 Key-/Value-Köpfe", "36 Blöcke", "QK-Norm"):
         assert value in title, value
+
+
+def test_decoder_block_names_qk_norm_only_for_models_that_use_it():
+    """Phi-4-mini normiert Queries und Keys nicht; sein Schema nennt 24 Query- und 8 Key-/Value-Köpfe ohne QK-Norm.
+
+    Maße aus der Konfiguration microsoft/Phi-4-mini-instruct (num_attention_heads 24, num_key_value_heads 8).
+    """
+    svg = decoder_block_svg(get_spec("phi-4-mini"), "Phi-4-mini")
+    assert "QK-Norm" not in svg
+    assert "24 Query-Köpfe, 8 Key-/Value-Köpfe (GQA)" in svg
 
 
 def test_lora_path_labels_the_frozen_and_trainable_matrices_and_counts_parameters():

@@ -102,9 +102,10 @@ def decoder_block_svg(spec: ModelSpec, example_name: str) -> str:
         main_x,
         rows["attn"],
         5.4,
-        1.3,
+        1.4,
         "Self-Attention mit kausaler Maske\n"
-        f"{spec.num_attention_heads} Query-Köpfe, {spec.num_key_value_heads} Key-/Value-Köpfe (GQA), RoPE",
+        f"{spec.num_attention_heads} Query-Köpfe, {spec.num_key_value_heads} Key-/Value-Köpfe "
+        f"({spec.attention_kind})\n" + ("RoPE, QK-Norm" if spec.has_qk_norm else "RoPE"),
         _FROZEN,
     )
     _plus(ax, main_x, rows["add1"])
@@ -154,7 +155,8 @@ def decoder_block_svg(spec: ModelSpec, example_name: str) -> str:
         "Schema eines Decoder-Blocks mit Pre-Norm: Der Residualstrom x läuft durch RMSNorm und Self-Attention, "
         "das Ergebnis wird über eine Residualverbindung zu x addiert; danach folgen RMSNorm und ein SwiGLU-MLP, "
         f"wieder mit Residualverbindung. Beispielmaße {example_name}: Breite {d}, "
-        f"{spec.num_attention_heads} Query- und {spec.num_key_value_heads} Key-/Value-Köpfe, MLP-Breite {ff}, "
+        f"{spec.num_attention_heads} Query- und {spec.num_key_value_heads} Key-/Value-Köpfe "
+        f"({spec.attention_kind}{', QK-Norm' if spec.has_qk_norm else ''}), MLP-Breite {ff}, "
         f"{spec.num_layers} Blöcke."
     )
     return to_svg(fig, title)
