@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 # The verified versions (pip constraints); `make lock` regenerates them, `make test-latest` ignores them.
 LOCK := constraints.txt
 LATEST_VENV := .venv-latest
-# Node packages of the site build (package.json: MathJax renders the formulas at build time).
+# Node packages (package.json, exact versions): MathJax renders the formulas at build time; MathJax and
+# Mermaid are copied into the site by hooks/vendor_assets.py; axe-core is injected by the browser tests.
 NODE_STAMP := node_modules/.installed
 # CPU build of PyTorch (on the project's machines it lies on local disk); override on GPU machines.
 TORCH_SPEC ?= torch==2.13.0
@@ -105,7 +106,7 @@ browser-deps:
 	  fi; \
 	fi
 
-site-test: $(STAMP) browser-deps
+site-test: $(STAMP) $(NODE_STAMP) browser-deps
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m site
 
 test: lint unit build site-test
