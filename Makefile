@@ -11,7 +11,8 @@ STAMP := $(VENV)/.installed
 LOCK := constraints.txt
 LATEST_VENV := .venv-latest
 # Node packages (package.json, exact versions): MathJax renders the formulas at build time; MathJax and
-# Mermaid are copied into the site by hooks/vendor_assets.py; axe-core is injected by the browser tests.
+# Mermaid are copied into docs/assets/vendor/ after `npm ci` (postinstall: scripts/copy_vendor_assets.cjs);
+# axe-core is injected by the browser tests.
 NODE_STAMP := node_modules/.installed
 # CPU build of PyTorch (on the project's machines it lies on local disk); override on GPU machines.
 TORCH_SPEC ?= torch==2.13.0
@@ -65,7 +66,7 @@ test-latest:
 	HF_HUB_OFFLINE=1 $(LATEST_VENV)/bin/pytest -m "not site and not gpu"
 
 # Re-installs the npm packages only when package.json or package-lock.json changed.
-$(NODE_STAMP): package.json package-lock.json
+$(NODE_STAMP): package.json package-lock.json scripts/copy_vendor_assets.cjs
 	@if ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "Installiere Debian-Pakete nodejs und npm …"; \
@@ -112,4 +113,4 @@ site-test: $(STAMP) $(NODE_STAMP) browser-deps
 test: lint unit build site-test
 
 clean:
-	rm -rf site .cache docs/notebooks/*.ipynb docs/notebooks/*.json
+	rm -rf site .cache docs/notebooks/*.ipynb docs/notebooks/*.json docs/assets/vendor $(NODE_STAMP)

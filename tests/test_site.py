@@ -414,7 +414,7 @@ def test_pages_start_materials_bundle_as_documented():
     assert not (ROOT / "overrides" / "main.html").exists()
 
 
-# ---- Browser libraries from npm (hooks/vendor_assets.py) ------------------------------------------
+# ---- Browser libraries from npm (scripts/copy_vendor_assets.cjs) -----------------------------------
 
 _NPM_PACKAGES = {"mathjax-full": "dependencies", "mermaid": "dependencies", "axe-core": "devDependencies"}
 
@@ -444,7 +444,7 @@ def test_no_third_party_bundle_is_committed_by_hand():
 
 
 def test_built_site_ships_mermaid_and_mathjax_identical_to_the_installed_npm_packages():
-    """site/assets/vendor holds byte-identical copies of the locked npm files, with their licences."""
+    """site/assets/vendor holds byte-identical copies of the installed npm files, with their licences."""
     pairs = [
         ("mermaid/dist/mermaid.min.js", "mermaid/mermaid.min.js"),
         ("mermaid/LICENSE", "mermaid/LICENSE"),
@@ -461,18 +461,36 @@ def test_built_site_ships_mermaid_and_mathjax_identical_to_the_installed_npm_pac
         assert shipped.read_bytes() == (ROOT / "node_modules" / source).read_bytes(), target
 
 
-def test_vendor_hook_without_npm_packages_fails_with_a_german_hint(tmp_path):
-    """A build without `npm ci` stops with a message that says what to run."""
-    import importlib.util
+def test_vendor_copy_without_npm_packages_fails_with_a_german_hint_and_writes_nothing(tmp_path):
+    """Without `npm ci` the copy step (npm postinstall) stops with exit code 2 and says what to run."""
+    import subprocess
 
-    from mkdocs.exceptions import PluginError
+    result = subprocess.run(
+        [
+            "node",
+            str(ROOT / "scripts" / "copy_vendor_assets.cjs"),
+            "--from",
+            str(tmp_path / "node_modules"),
+            "--to",
+            str(tmp_path / "vendor"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "npm-Paket „mermaid“ fehlt" in result.stderr and "npm ci" in result.stderr
+    assert not (tmp_path / "vendor").exists()
 
-    spec = importlib.util.spec_from_file_location("vendor_assets", ROOT / "hooks" / "vendor_assets.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with pytest.raises(PluginError, match="npm-Paket „mermaid“ fehlt.*npm ci"):
-        module.copy_vendored(tmp_path / "site", node_modules=tmp_path / "node_modules")
-    assert not (tmp_path / "site").exists()
+
+def test_npm_install_runs_the_vendor_copy():
+    """package.json's postinstall script is the copy step, so every `npm ci` refreshes the copies."""
+    import json
+
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    assert manifest["scripts"]["postinstall"] == "node scripts/copy_vendor_assets.cjs"
+    shipped = json.loads((SITE / "assets" / "vendor" / "VERSIONS.json").read_text(encoding="utf-8"))
+    assert shipped == {name: manifest["dependencies"][name] for name in ("mermaid", "mathjax-full")}
 
 
 # ---- Chapter 2 as sub-pages -------------------------------------------------------------------------

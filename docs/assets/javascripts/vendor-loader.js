@@ -1,7 +1,7 @@
 /*
- * Loads the site's own copies of Mermaid and MathJax (hooks/vendor_assets.py copies them from node_modules
- * into assets/vendor/ at build time), only on pages that need them and only when a diagram or a formula
- * comes near the viewport. No request leaves the site.
+ * Loads the site's own copies of Mermaid and MathJax (scripts/copy_vendor_assets.cjs copies them from
+ * node_modules into assets/vendor/ after `npm ci`), only on pages that need them and only when a diagram or
+ * a formula comes near the viewport. No request leaves the site.
  * - Mermaid: diagrams are ```mermaid fences that pymdownx.superfences writes as <pre class="diagram">
  *   (mkdocs.yml). Each is drawn with Mermaid's public API (`mermaid.initialize`, `mermaid.render`) in the
  *   colour scheme of the page, and drawn again when the reader switches the scheme.
