@@ -199,7 +199,7 @@ def _interaction(browser, url: str, kind: str) -> dict:
     else:
         page.mouse.move(206, 500)
         page.mouse.wheel(0, 600)
-    page.wait_for_function("() => window.__slmwiki.responded > 0", timeout=60000)
+    page.wait_for_function("() => window.__slmwiki.responded > 0", timeout=20000)
     page.wait_for_timeout(1000)
     state = page.evaluate("() => window.__slmwiki")
     context.close()
