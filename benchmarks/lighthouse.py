@@ -106,6 +106,16 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def requests_to_other_hosts(report: dict, url: str) -> list[str]:
+    """URLs of the report's network requests that go to another host (inline `data:`/`blob:` URLs are none)."""
+    origin = url.split("/slmwiki/")[0]
+    return [
+        item["url"]
+        for item in report["audits"].get("network-requests", {}).get("details", {}).get("items", [])
+        if not item["url"].startswith((origin, "data:", "blob:"))
+    ]
+
+
 def run(binary: Path, url: str, keep: Path | None = None) -> dict:
     """One Lighthouse run of `url` (default mobile profile): scores, metrics, failed audits, main-thread time."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,11 +154,7 @@ def run(binary: Path, url: str, keep: Path | None = None) -> dict:
         item["groupLabel"]: round(item["duration"])
         for item in audits.get("mainthread-work-breakdown", {}).get("details", {}).get("items", [])
     }
-    third_party = [
-        item.get("url", "")
-        for item in audits.get("network-requests", {}).get("details", {}).get("items", [])
-        if not item.get("url", "").startswith(url.split("/slmwiki/")[0])
-    ]
+    third_party = requests_to_other_hosts(data, url)
     return {
         "scores": scores,
         "metrics": metrics,
