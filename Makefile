@@ -10,7 +10,9 @@ STAMP := $(VENV)/.installed
 # The verified versions (pip constraints); `make lock` regenerates them, `make test-latest` ignores them.
 LOCK := constraints.txt
 LATEST_VENV := .venv-latest
-# Node packages of the site build (package.json: MathJax renders the formulas at build time).
+# Node packages (package.json, exact versions): MathJax renders the formulas at build time; MathJax and
+# Mermaid are copied into docs/assets/vendor/ after `npm ci` (postinstall: scripts/copy_vendor_assets.cjs);
+# axe-core is injected by the browser tests.
 NODE_STAMP := node_modules/.installed
 # CPU build of PyTorch (on the project's machines it lies on local disk); override on GPU machines.
 TORCH_SPEC ?= torch==2.13.0
@@ -64,7 +66,7 @@ test-latest:
 	HF_HUB_OFFLINE=1 $(LATEST_VENV)/bin/pytest -m "not site and not gpu"
 
 # Re-installs the npm packages only when package.json or package-lock.json changed.
-$(NODE_STAMP): package.json package-lock.json
+$(NODE_STAMP): package.json package-lock.json scripts/copy_vendor_assets.cjs
 	@if ! command -v npm >/dev/null; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "Installiere Debian-Pakete nodejs und npm …"; \
@@ -105,10 +107,10 @@ browser-deps:
 	  fi; \
 	fi
 
-site-test: $(STAMP) browser-deps
+site-test: $(STAMP) $(NODE_STAMP) browser-deps
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m site
 
 test: lint unit build site-test
 
 clean:
-	rm -rf site .cache docs/notebooks/*.ipynb docs/notebooks/*.json
+	rm -rf site .cache docs/notebooks/*.ipynb docs/notebooks/*.json docs/assets/vendor $(NODE_STAMP)

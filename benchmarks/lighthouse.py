@@ -1,22 +1,20 @@
-"""Lighthouse scores of the built site (start page, one chapter, one notebook page).
+"""The built site measured like a reader: Lighthouse load scores and the cost of the first interaction.
 
-Serves site/ locally under /slmwiki/ (as GitHub Pages does), runs Lighthouse 12.8.2 (the newest
-release that runs on Node 20) in Debian's Chromium and writes scores, metrics and the machine's load
-average to benchmarks/results/lighthouse.json. With `--runs N` each page is measured N times and the
-run with the median performance score is kept.
+Serves site/ locally under /slmwiki/ (as GitHub Pages does) and measures, in Debian's Chromium:
 
-CPU calibration: Lighthouse's mobile profile slows the CPU down 4x, a factor meant for a high-end
-desktop host (benchmarkIndex 1500-2000), so that the result resembles a mid-tier phone. On a slower
-host Lighthouse's documentation (docs/throttling.md, "Calibrating the CPU slowdown") recommends a
-lower factor: 2x for a low-end desktop (benchmarkIndex 1000-1500), 1x below 800. The script therefore
-measures every page twice: with the default 4x and with the factor that table gives for the median
-benchmarkIndex of the default runs. Both results are stored; neither replaces the other.
+1. **Lighthouse** 12.8.2 (newest release that runs on Node 20; Lighthouse 13 needs Node 22) in its default
+   mobile profile (simulated slow 4G, CPU slowdown 4x), `--runs` times per page; the run with the median
+   performance score is kept. Pages: the start page, the five chapter entry pages, the longest sub-page of
+   chapter 2 (by HTML size) and one notebook page.
+2. **First interaction** (Playwright, Chromium's own CPU throttling at 4x through CDP
+   `Emulation.setCPUThrottlingRate`, phone viewport with touch): after the page has loaded and settled for
+   one second, a tap on the page title, then a scroll of 600 px. For each: the time from the input event
+   (its `timeStamp`) until the page has responded (the frame after the `click` resp. the first `scroll`
+   event has run), and every long task (> 50 ms) of the main thread in the second after the input.
+   `--runs` visits per page; the run with the median tap response is kept.
 
-Lighthouse loads a page without touching it. Since Material's bundle starts only on the reader's first
-interaction (overrides/main.html), its cost is not part of that load any more; it moves to the first
-interaction. The script therefore also measures that moment itself (`first_interaction`, Playwright with
-Chromium's own CPU throttling, 4x and 1x): after the page has loaded and settled, one mouse movement,
-then the time until the bundle has run and every long task (> 50 ms) of the main thread until 1 s later.
+The machine's load average is stored with the results (the measuring machine is shared; a loaded machine
+makes every number worse, never better).
 
 Usage (after `make build`):
     .venv/bin/python benchmarks/lighthouse.py [--runs 3] [--out benchmarks/results/lighthouse.json]
@@ -31,6 +29,7 @@ import gzip
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,9 +42,18 @@ from sitebrowser import CHROMIUM, CHROMIUM_ARGS, SITE, serve_site  # noqa: E402
 
 LIGHTHOUSE_VERSION = "12.8.2"
 PREFIX = ROOT / ".cache" / "lighthouse"
-# The notebook page: the fine-tuning demo once it is built, otherwise the first notebook that exists.
-NOTEBOOK_CANDIDATES = ("SLM_Finetuning_Demo", "NF4_Quantisierung")
+CHAPTERS = (
+    "1_Grundlagen",
+    "2_Komplexitaetsreduktion",
+    "3_SLMs_Architecture",
+    "4_Fallstudie_Gemma",
+    "5_Praxis_Guide",
+)
+# The notebook page: the NF4 notebook (its formulas are typeset in the browser), else the first that exists.
+NOTEBOOK_CANDIDATES = ("NF4_Quantisierung", "SLM_Finetuning_Demo")
 GOALS = {"performance": 95, "accessibility": 100, "best-practices": 95, "seo": 90}
+INTERACTION_GOALS = {"response_ms": 200, "longest_task_ms": 200}
+CPU_SLOWDOWN = 4.0
 METRICS = (
     "first-contentful-paint",
     "largest-contentful-paint",
@@ -55,8 +63,12 @@ METRICS = (
 )
 
 
+def _html_bytes(path: str) -> int:
+    return (SITE / path / "index.html").stat().st_size
+
+
 def pages() -> dict[str, str]:
-    """The three measured pages (name -> path below the site root)."""
+    """The measured pages (name -> path below the site root)."""
     notebooks = [n for n in NOTEBOOK_CANDIDATES if (SITE / "notebooks" / n / "index.html").exists()]
     if not notebooks:
         notebooks = sorted(p.parent.name for p in (SITE / "notebooks").glob("*/index.html"))
@@ -64,7 +76,17 @@ def pages() -> dict[str, str]:
         raise SystemExit(
             f"Fehler: keine Notebook-Seite in {SITE / 'notebooks'} – zuerst `make build` ausführen."
         )
-    return {"start": "", "chapter": "2_Komplexitaetsreduktion/", "notebook": f"notebooks/{notebooks[0]}/"}
+    sub_pages = [
+        f"2_Komplexitaetsreduktion/{p.parent.name}/"
+        for p in (SITE / "2_Komplexitaetsreduktion").glob("*/index.html")
+    ]
+    if not sub_pages:
+        raise SystemExit("Fehler: Kapitel 2 hat keine Unterseiten – zuerst `make build` ausführen.")
+    selected = {"start": ""}
+    selected |= {chapter: f"{chapter}/" for chapter in CHAPTERS}
+    selected["chapter_2_longest_sub_page"] = max(sub_pages, key=_html_bytes)
+    selected["notebook"] = f"notebooks/{notebooks[0]}/"
+    return selected
 
 
 def ensure_lighthouse() -> Path:
@@ -80,25 +102,22 @@ def ensure_lighthouse() -> Path:
     return binary
 
 
-def calibrated_multiplier(benchmark_index: float) -> float:
-    """CPU slowdown for a mid-tier phone on a host with this benchmarkIndex (Lighthouse docs/throttling.md).
-
-    High-end desktop (>= 1500): 4x; low-end desktop (1000-1500) and high-end phone (800-1000): 2x;
-    mid-tier phone or slower (< 800): 1x.
-    """
-    if benchmark_index >= 1500:
-        return 4.0
-    if benchmark_index >= 800:
-        return 2.0
-    return 1.0
-
-
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
-def run(binary: Path, url: str, keep: Path | None = None, cpu_multiplier: float = 4.0) -> dict:
-    """One Lighthouse run of `url`: scores, metrics, failed audits and main-thread time per category."""
+def requests_to_other_hosts(report: dict, url: str) -> list[str]:
+    """URLs of the report's network requests that go to another host (inline `data:`/`blob:` URLs are none)."""
+    origin = url.split("/slmwiki/")[0]
+    return [
+        item["url"]
+        for item in report["audits"].get("network-requests", {}).get("details", {}).get("items", [])
+        if not item["url"].startswith((origin, "data:", "blob:"))
+    ]
+
+
+def run(binary: Path, url: str, keep: Path | None = None) -> dict:
+    """One Lighthouse run of `url` (default mobile profile): scores, metrics, failed audits, main-thread time."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         load_before = _load()
@@ -112,7 +131,6 @@ def run(binary: Path, url: str, keep: Path | None = None, cpu_multiplier: float 
                 "--output=json",
                 f"--output-path={report}",
                 "--quiet",
-                f"--throttling.cpuSlowdownMultiplier={cpu_multiplier:g}",
             ],
             check=True,
             timeout=300,
@@ -136,68 +154,96 @@ def run(binary: Path, url: str, keep: Path | None = None, cpu_multiplier: float 
         item["groupLabel"]: round(item["duration"])
         for item in audits.get("mainthread-work-breakdown", {}).get("details", {}).get("items", [])
     }
+    third_party = requests_to_other_hosts(data, url)
     return {
         "scores": scores,
         "metrics": metrics,
         "main_thread_ms": main_thread,
         "audits_below_full_score": failed,
+        "requests_to_other_hosts": third_party,
+        "dom_size": audits.get("dom-size", {}).get("numericValue"),
         "load_average_1min": {"before": load_before, "after": load_after},
         "lighthouse": data["lighthouseVersion"],
         "benchmark_index": data["environment"]["benchmarkIndex"],
         "cpu_slowdown_multiplier": data["configSettings"]["throttling"]["cpuSlowdownMultiplier"],
+        "form_factor": data["configSettings"]["formFactor"],
         "run_warnings": data.get("runWarnings", []),
     }
 
 
-_LONG_TASKS = """() => {
-    window.__slmwikiLongTasks = [];
+# In the page: long tasks, and for one input kind the time from the input event until the page responded.
+_WATCH = """(kind) => {
+    window.__slmwiki = {tasks: [], input: null, responded: null};
     new PerformanceObserver(list => {
-        for (const e of list.getEntries()) window.__slmwikiLongTasks.push([e.startTime, e.duration]);
+        for (const e of list.getEntries()) window.__slmwiki.tasks.push([e.startTime, e.duration]);
     }).observe({type: 'longtask'});
+    const input = kind === 'tap' ? 'pointerdown' : 'wheel';
+    const answer = kind === 'tap' ? 'click' : 'scroll';
+    addEventListener(input, e => { if (window.__slmwiki.input === null) window.__slmwiki.input = e.timeStamp; },
+                     {capture: true, passive: true});
+    addEventListener(answer, () => {
+        if (window.__slmwiki.responded !== null) return;
+        window.__slmwiki.responded = -1;
+        requestAnimationFrame(() => setTimeout(() => { window.__slmwiki.responded = performance.now(); }, 0));
+    }, {capture: true, passive: true});
 }"""
 
 
-def first_interaction(base: str, paths: dict[str, str], rates: tuple[float, ...] = (4.0, 1.0)) -> dict:
-    """What the reader's first interaction costs: Material's bundle starts then (one run per page and rate).
+def _interaction(browser, url: str, kind: str) -> dict:
+    """One visit: load, settle 1 s, one tap on the title or one scroll; response time and long tasks."""
+    context = browser.new_context(viewport={"width": 412, "height": 823}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1000)
+    page.evaluate(_WATCH, kind)
+    if kind == "tap":
+        box = page.locator("article h1, article p").first.bounding_box()
+        page.touchscreen.tap(box["x"] + min(40, box["width"] / 2), box["y"] + box["height"] / 2)
+    else:
+        page.mouse.move(206, 500)
+        page.mouse.wheel(0, 600)
+    page.wait_for_function("() => window.__slmwiki.responded > 0", timeout=20000)
+    page.wait_for_timeout(1000)
+    state = page.evaluate("() => window.__slmwiki")
+    context.close()
+    start = state["input"]
+    tasks = [round(d) for begin, d in state["tasks"] if begin + d >= start - 1]
+    return {
+        "response_ms": round(state["responded"] - start),
+        "long_tasks_ms": tasks,
+        "longest_task_ms": max(tasks, default=0),
+        "blocking_ms": sum(max(0, d - 50) for d in tasks),
+    }
 
-    Returns per rate and page: milliseconds from the mouse movement until the bundle has run
-    (`data-slmwiki-bundle="ready"`), the long tasks from then until 1 s later and their blocking time
-    (sum of the parts above 50 ms, as Lighthouse's Total Blocking Time counts them).
-    """
+
+def first_interaction(base: str, paths: dict[str, str], runs: int) -> dict:
+    """Tap and scroll at CPU 4x on every page; per page and kind the median of `runs` visits."""
     from playwright.sync_api import sync_playwright
 
     results: dict = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for rate in rates:
-            entries = {}
-            for name, path in paths.items():
-                page = browser.new_page(viewport={"width": 412, "height": 823})
-                cdp = page.context.new_cdp_session(page)
-                cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-                page.goto(base + path, wait_until="load")
-                page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(1000)
-                if page.evaluate("() => document.documentElement.hasAttribute('data-slmwiki-bundle')"):
-                    raise SystemExit(
-                        f"Fehler: Auf {path} lief Materials Bundle schon vor der ersten Interaktion."
-                    )
-                page.evaluate(_LONG_TASKS)
-                started = page.evaluate("() => performance.now()")
-                page.mouse.move(200, 400)
-                page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
-                ready = page.evaluate("() => performance.now()")
-                page.wait_for_timeout(1000)
-                tasks = page.evaluate("() => window.__slmwikiLongTasks")
-                durations = [round(d) for start, d in tasks if start >= started - 1]
-                entries[name] = {
-                    "ms_until_bundle_ready": round(ready - started),
-                    "long_tasks_ms": durations,
-                    "blocking_ms": sum(max(0, d - 50) for d in durations),
-                }
-                page.close()
-                print("first interaction", f"{rate:g}x", name, entries[name], flush=True)
-            results[f"cpu_{rate:g}x"] = entries
+        for name, path in paths.items():
+            entry = {"path": path}
+            for kind in ("tap", "scroll"):
+                visits = sorted(
+                    (_interaction(browser, base + path, kind) for _ in range(runs)),
+                    key=lambda v: v["response_ms"],
+                )
+                chosen = dict(visits[len(visits) // 2])
+                chosen["response_ms_all_runs"] = [v["response_ms"] for v in visits]
+                chosen["longest_task_ms_all_runs"] = [v["longest_task_ms"] for v in visits]
+                entry[kind] = chosen
+            entry["meets_goals"] = all(
+                entry[kind][key] <= goal
+                for kind in ("tap", "scroll")
+                for key, goal in INTERACTION_GOALS.items()
+            )
+            results[name] = entry
+            print("first interaction", name, {k: entry[k] for k in ("tap", "scroll")}, flush=True)
         browser.close()
     return results
 
@@ -205,14 +251,9 @@ def first_interaction(base: str, paths: dict[str, str], rates: tuple[float, ...]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "lighthouse.json")
-    parser.add_argument("--runs", type=int, default=1, help="Läufe je Seite; behalten wird der Median.")
-    parser.add_argument("--only", nargs="*", default=None, help="nur diese Seiten (start, chapter, notebook)")
+    parser.add_argument("--runs", type=int, default=3, help="Läufe je Seite; behalten wird der Median.")
+    parser.add_argument("--only", nargs="*", default=None, help="nur diese Seiten (Namen wie in der Ausgabe)")
     parser.add_argument("--keep-reports", type=Path, default=None, help="Ordner für die vollen JSON-Berichte")
-    parser.add_argument(
-        "--skip-first-interaction",
-        action="store_true",
-        help="ohne Messung der ersten Interaktion (z. B. für einen Stand, der das Bundle sofort startet)",
-    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs muss mindestens 1 sein")
@@ -223,14 +264,15 @@ def main() -> int:
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
     results = {
         "date": dt.date.today().isoformat(),
-        "goals": GOALS,
+        "goals": {"lighthouse": GOALS, "first_interaction": INTERACTION_GOALS},
         "environment": {
             "chromium": chromium,
             "node": node,
             "machine": platform.machine(),
             "cpu_count": os.cpu_count(),
             "load_average_1_5_15min_at_start": [round(x, 2) for x in os.getloadavg()],
-            "profile": "Lighthouse-Standard (mobil, simuliertes Drosseln: langsames 4G; CPU 4x und kalibriert)",
+            "profile": "Lighthouse-Standard (mobil, simuliertes Drosseln: langsames 4G, CPU 4x)",
+            "first_interaction_profile": "Playwright, CDP Emulation.setCPUThrottlingRate 4, 412x823, Touch",
             "runs_per_page": args.runs,
         },
         "pages": {},
@@ -238,46 +280,24 @@ def main() -> int:
     if args.keep_reports:
         args.keep_reports.mkdir(parents=True, exist_ok=True)
     selected = {n: p for n, p in pages().items() if not args.only or n in args.only}
-
-    def measure(base: str, multiplier: float, label: str) -> dict:
-        entries = {}
+    with serve_site() as base:
         for name, path in selected.items():
             runs = []
             for number in range(args.runs):
-                keep = args.keep_reports / f"{name}-{label}-{number}.json" if args.keep_reports else None
-                runs.append(run(binary, base + path, keep, multiplier))
-                print(
-                    label,
-                    name,
-                    runs[-1]["scores"],
-                    runs[-1]["metrics"],
-                    runs[-1]["benchmark_index"],
-                    flush=True,
-                )
+                keep = args.keep_reports / f"{name}-{number}.json" if args.keep_reports else None
+                runs.append(run(binary, base + path, keep))
+                print(name, runs[-1]["scores"], runs[-1]["metrics"], runs[-1]["benchmark_index"], flush=True)
             runs.sort(key=lambda r: r["scores"]["performance"])
             entry = runs[len(runs) // 2]
             entry["performance_all_runs"] = [r["scores"]["performance"] for r in runs]
+            entry["performance_median"] = statistics.median(entry["performance_all_runs"])
             entry["benchmark_index_all_runs"] = [r["benchmark_index"] for r in runs]
             entry["path"] = path
+            entry["html_bytes"] = _html_bytes(path)
             entry["html_gzip_bytes"] = len(gzip.compress((SITE / path / "index.html").read_bytes()))
             entry["meets_goals"] = all(entry["scores"][k] >= v for k, v in GOALS.items())
-            entries[name] = entry
-        return entries
-
-    with serve_site() as base:
-        results["pages"] = measure(base, 4.0, "default")
-        indices = sorted(i for e in results["pages"].values() for i in e["benchmark_index_all_runs"])
-        median_index = indices[len(indices) // 2]
-        multiplier = calibrated_multiplier(median_index)
-        results["calibration"] = {
-            "source": "Lighthouse docs/throttling.md, Calibrating the CPU slowdown (Ziel: Mittelklasse-Smartphone)",
-            "median_benchmark_index": median_index,
-            "cpu_slowdown_multiplier": multiplier,
-        }
-        if multiplier != 4.0:
-            results["pages_calibrated"] = measure(base, multiplier, f"x{multiplier:g}")
-        if not args.skip_first_interaction:
-            results["first_interaction"] = first_interaction(base, selected)
+            results["pages"][name] = entry
+        results["first_interaction"] = first_interaction(base, selected, args.runs)
     results["environment"]["load_average_1_5_15min_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -12,7 +12,8 @@ from sitebrowser import CHROMIUM, CHROMIUM_ARGS, SITE, serve_site, site_pages
 
 pytestmark = pytest.mark.site
 
-AXE = Path(__file__).parent / "assets" / "axe.min.js"
+# axe-core from npm (package.json devDependencies, installed by `npm ci`), not a committed copy.
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 CHAPTERS = [
     "1_Grundlagen/",
     "2_Komplexitaetsreduktion/",
@@ -58,29 +59,10 @@ class Visit:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
-    def open(self, path: str, interact: bool = True) -> None:
-        """Loads the page; with `interact`, moves the mouse like a reader and waits for Material's bundle."""
+    def open(self, path: str) -> None:
+        """Loads the page and waits until the network is idle (Material has started, as documented)."""
         self.page.goto(self.base_url + path, wait_until="load")
-        if interact:
-            self.interact()
-        else:
-            self.page.wait_for_load_state("networkidle")
-            if self.bundle_state() == "loading":  # started without interaction (query, diagram in view)
-                self.wait_for_bundle()
-
-    def interact(self) -> None:
-        """A reader's first mouse movement: overrides/main.html starts Material's bundle on it."""
-        self.page.mouse.move(40, 300)
-        self.page.mouse.move(60, 320)
-        self.wait_for_bundle()
         self.page.wait_for_load_state("networkidle")
-
-    def wait_for_bundle(self) -> None:
-        """Waits until the loader in overrides/main.html has run Material's bundle."""
-        self.page.wait_for_selector("html[data-slmwiki-bundle='ready']", state="attached", timeout=60000)
-
-    def bundle_state(self) -> str | None:
-        return self.page.evaluate("() => document.documentElement.getAttribute('data-slmwiki-bundle')")
 
     def foreign_requests(self) -> list[str]:
         origin = self.base_url.split("/slmwiki/")[0]
@@ -112,7 +94,7 @@ def test_site_has_pages_to_check():
 
 
 # axe needs every element laid out: switch off the rendering shortcut (extra.css: content-visibility) and
-# let lazy-libs.js re-check which regions scroll (it listens to resize) before the audit.
+# let scroll-regions.js re-check which regions scroll (it listens to resize) before the audit.
 _AXE_RUN = """async () => {
     const style = document.createElement('style');
     style.textContent = '* { content-visibility: visible !important; }';
@@ -128,20 +110,20 @@ _AXE_RUN = """async () => {
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_without_errors_foreign_requests_or_serious_accessibility_violations(visit, path, scheme):
-    """Each page in both colour schemes, as loaded and after Material's bundle has started on the reader's
-    first interaction: no console error, no foreign request, axe: 0 serious/critical violations."""
+    """Each page in both colour schemes (Material picks the one of the system): no console error, no foreign
+    request, axe: 0 serious/critical violations."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} fehlt: zuerst `npm ci` ausführen (macht `make test` selbst).")
     v = visit(color_scheme=scheme)
-    v.open(path, interact=False)
+    v.open(path)
     assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == (
         "slate" if scheme == "dark" else "default"
     )
     v.page.add_script_tag(path=str(AXE))
-    before = v.page.evaluate(_AXE_RUN)
-    v.interact()
-    after = v.page.evaluate(_AXE_RUN)
+    violations = v.page.evaluate(_AXE_RUN)
     assert v.errors == [], v.errors
     assert v.foreign_requests() == []
-    assert (before, after) == ([], [])
+    assert violations == []
 
 
 def test_navigation_shows_five_chapters_in_order(visit):
@@ -212,13 +194,13 @@ def _first_glyph_size(v: Visit) -> dict | None:
 
 def test_formulas_are_visible_on_chapter_pages_without_mathjax_in_the_browser(visit):
     """Chapter formulas arrive rendered (glyphs drawn), also after instant navigation; MathJax never loads."""
-    with_math = _pages_containing('class="arithmatex"')
+    with_math = [c for c in CHAPTERS if c in _pages_containing('class="arithmatex"')]
     assert len(with_math) >= 2
     v = visit()
     v.open(with_math[0])
     box = _first_glyph_size(v)
     assert box and box["width"] > 2 and box["height"] > 2
-    target = with_math[1].rstrip("/").split("/")[-1]
+    target = with_math[1].rstrip("/")
     v.page.click(f"nav.md-nav--primary a.md-nav__link[href$='{target}/']")
     v.page.wait_for_url(f"**/{with_math[1]}")
     v.page.wait_for_selector("article mjx-container svg use", state="attached", timeout=20000)
@@ -260,15 +242,15 @@ def test_formulas_render_on_a_notebook_page_reached_by_instant_navigation(visit)
 
 
 def test_mermaid_diagrams_render_from_the_local_copy(visit):
-    """A page with a mermaid diagram renders it using the vendored mermaid.min.js once it is scrolled to."""
-    pages = _pages_containing('class="mermaid"')
+    """A page with a diagram draws it with the site's Mermaid (copied from node_modules) once it is in view."""
+    pages = _pages_containing('class="diagram"')
     assert pages, "keine Seite mit Mermaid-Diagramm"
     v = visit()
     v.open(pages[0])
-    v.page.locator("pre.mermaid").first.scroll_into_view_if_needed()
-    v.page.wait_for_selector("div.mermaid", timeout=30000)
+    v.page.locator("pre.diagram").first.scroll_into_view_if_needed()
+    v.page.wait_for_selector("div.diagram svg", timeout=30000)
     assert _requested(v, "assets/vendor/mermaid/mermaid.min.js")
-    box = v.page.locator("div.mermaid").first.bounding_box()
+    box = v.page.locator("div.diagram").first.bounding_box()
     assert box and box["height"] > 40
     assert v.errors == [] and v.foreign_requests() == []
 
@@ -276,22 +258,33 @@ def test_mermaid_diagrams_render_from_the_local_copy(visit):
 def test_mermaid_is_loaded_only_when_a_diagram_comes_near_the_viewport(visit):
     """The 3,5 MB mermaid bundle isn't fetched while the diagram lies far below the visible part."""
     far_below = None
-    for path in _pages_containing('class="mermaid"'):
+    for path in _pages_containing('class="diagram"'):
         v = visit()
         v.open(path)
         top = v.page.evaluate(
-            "() => document.querySelector('pre.mermaid').getBoundingClientRect().top - window.innerHeight"
+            "() => document.querySelector('pre.diagram').getBoundingClientRect().top - window.innerHeight"
         )
-        if top > 1000:  # lazy-libs.js starts loading 400 px before the diagram is visible
+        if top > 1000:  # vendor-loader.js starts loading 400 px before the diagram is visible
             far_below = path
             break
     assert far_below, "keine Seite mit einem Diagramm weit unterhalb des sichtbaren Bereichs"
     v.page.wait_for_timeout(500)
     assert not _requested(v, "mermaid.min.js")
-    assert v.page.locator("pre.mermaid").count() >= 1
-    v.page.locator("pre.mermaid").first.scroll_into_view_if_needed()
-    v.page.wait_for_selector("div.mermaid", timeout=30000)
+    v.page.locator("pre.diagram").first.scroll_into_view_if_needed()
+    v.page.wait_for_selector("div.diagram svg", timeout=30000)
     assert _requested(v, "mermaid.min.js")
+
+
+def test_a_drawn_diagram_follows_the_colour_scheme_switch(visit):
+    """Switching the palette redraws a drawn diagram in Mermaid's dark theme (and back)."""
+    page = _pages_containing('class="diagram"')[0]
+    v = visit(color_scheme="light")
+    v.open(page)
+    v.page.locator("pre.diagram").first.scroll_into_view_if_needed()
+    v.page.wait_for_selector("div.diagram[data-theme='default'] svg", timeout=30000)
+    v.page.locator("form[data-md-component='palette'] label:visible").first.click()
+    v.page.wait_for_selector("div.diagram[data-theme='dark'] svg", timeout=30000)
+    assert v.errors == []
 
 
 def test_dark_mode_toggle_switches_scheme_and_persists_after_reload(visit):
@@ -308,11 +301,7 @@ def test_dark_mode_toggle_switches_scheme_and_persists_after_reload(visit):
 
 
 def test_color_scheme_meta_follows_the_palette_toggle_and_stays_single(visit):
-    """One <meta name="color-scheme"> in the page, matching the scheme, also after each toggle.
-
-    overrides/main.html keeps Material's own tag out of the page and mirrors what Material writes into
-    it; without the mirror the browser's form controls and scrollbars would keep the first scheme.
-    """
+    """One <meta name="color-scheme"> in the page, matching the scheme, also after each toggle (Material's own)."""
     v = visit(color_scheme="light")
     v.open("")
     meta = "() => [...document.querySelectorAll('meta[name=color-scheme]')].map(m => m.content)"
@@ -379,107 +368,14 @@ def test_link_check_of_whole_site_with_fragments_offline():
     assert result.returncode == 0, json.dumps(failures, ensure_ascii=False, indent=1)[:5000]
 
 
-def test_dark_scheme_is_set_while_parsing_before_materials_bundle(visit):
-    """Dunkles Systemschema: schon ohne Materials Bundle (hier blockiert) trägt die Seite das Schema slate.
-
-    Das Bundle startet erst bei der ersten Interaktion; ohne das Inline-Skript in overrides/main.html sähen
-    Leser mit dunklem Schema beim ersten Besuch die helle Seite.
-    """
-    v = visit(color_scheme="dark")
-    v.page.route("**/assets/javascripts/bundle.*.min.js", lambda route: route.abort())
-    v.page.goto(v.base_url + "1_Grundlagen/", wait_until="load")
-    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
-    light = visit(color_scheme="light")
-    light.page.route("**/assets/javascripts/bundle.*.min.js", lambda route: route.abort())
-    light.page.goto(light.base_url + "1_Grundlagen/", wait_until="load")
-    assert light.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "default"
-
-
-def _bundle_requested(v: Visit) -> bool:
-    return any("/assets/javascripts/bundle." in u for u in v.requests)
-
-
-def test_materials_bundle_waits_for_the_first_interaction(visit):
-    """Without interaction the page stays as rendered: no bundle request, yet toggle and content are there.
-
-    overrides/main.html starts Material's JavaScript on the first pointer, touch, wheel, key, focus or
-    scroll event (at CPU 4× it blocks the main thread for 490–640 ms, benchmarks/results/lighthouse.json).
-    """
+def test_an_old_chapter_2_anchor_forwards_to_its_sub_page(visit):
+    """`2_Komplexitaetsreduktion/#absmax` (chapter 2 was one page) lands on the section's new page."""
     v = visit()
-    v.open("2_Komplexitaetsreduktion/", interact=False)
-    v.page.wait_for_timeout(1500)
-    assert v.bundle_state() is None and not _bundle_requested(v)
-    assert v.page.locator("form[data-md-component='palette'] label:visible").count() == 1
-    assert v.page.locator("article mjx-container").count() > 10  # formulas come rendered from the build
-    v.interact()
-    assert _bundle_requested(v)
-    # Material's components are mounted: it has wrapped the tables in its scroll containers.
-    assert v.page.locator("article .md-typeset__scrollwrap table").count() >= 1
+    v.open("2_Komplexitaetsreduktion/#absmax")
+    v.page.wait_for_url("**/2_Komplexitaetsreduktion/quantisierung/#absmax", timeout=20000)
+    assert v.page.locator("h2#absmax").count() == 1
+    v.open("2_Komplexitaetsreduktion/#nf4")
+    v.page.wait_for_url("**/2_Komplexitaetsreduktion/nf4/", timeout=20000)
+    v.open("2_Komplexitaetsreduktion/#warum")  # still on the entry page: no forwarding
+    assert v.page.url.endswith("2_Komplexitaetsreduktion/#warum")
     assert v.errors == []
-
-
-def test_scrolling_starts_the_bundle_and_a_query_in_the_address_starts_it_at_once(visit):
-    """A scroll (touch readers' first action) starts the bundle; so does `?q=`/`?h=` from search links."""
-    v = visit()
-    v.open("1_Grundlagen/", interact=False)
-    assert v.bundle_state() is None
-    v.page.evaluate("() => window.scrollBy(0, 400)")
-    v.wait_for_bundle()
-    linked = visit()
-    linked.page.goto(linked.base_url + "1_Grundlagen/?h=LoRA", wait_until="load")
-    linked.wait_for_bundle()
-    # Material's search highlighting (feature search.highlight) marks the term from the address.
-    linked.page.wait_for_selector("article mark[data-md-highlight]", state="attached", timeout=20000)
-    assert v.errors == [] and linked.errors == []
-
-
-def test_palette_switch_before_the_bundle_is_applied_stored_and_adopted_by_material(visit):
-    """A switch before the bundle runs works at once, survives the bundle start and a reload."""
-    v = visit(color_scheme="light")
-    v.open("", interact=False)
-    # A click event without pointer events: the palette changes while the bundle has not started.
-    v.page.evaluate("() => document.getElementById('__palette_1').click()")
-    assert v.bundle_state() is None
-    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
-    metas = "() => [...document.querySelectorAll('meta[name=color-scheme]')].map(m => m.content).join()"
-    assert v.page.evaluate(metas) == "dark"
-    visible = v.page.locator("form[data-md-component='palette'] label:visible")
-    assert visible.count() == 1 and visible.get_attribute("for") == "__palette_0"
-    v.interact()
-    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "slate"
-    # Material has taken the choice over: its toggle now switches back to the light scheme.
-    visible.click()
-    v.page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'default'")
-    v.page.reload(wait_until="load")
-    assert v.page.evaluate("() => document.body.getAttribute('data-md-color-scheme')") == "default"
-    assert v.errors == []
-
-
-def test_first_key_press_reaches_materials_search_shortcut(visit):
-    """Pressing „s“ as the very first action starts the bundle and still opens the search."""
-    v = visit()
-    v.open("", interact=False)
-    v.page.keyboard.press("s")
-    v.wait_for_bundle()
-    v.page.wait_for_function(
-        "() => document.activeElement && document.activeElement.matches(\"input[data-md-component='search-query']\")",
-        timeout=20000,
-    )
-    assert v.page.evaluate("() => document.getElementById('__search').checked") is True
-    assert v.errors == []
-
-
-def test_a_diagram_in_view_is_drawn_without_interaction(visit):
-    """A Mermaid diagram within reach of the viewport starts the bundle (Material draws it) by itself."""
-    page = _pages_containing('class="mermaid"')[0]
-    v = visit()
-    v.open(page, interact=False)
-    top = v.page.evaluate(
-        "() => document.querySelector('pre.mermaid, div.mermaid').getBoundingClientRect().top"
-    )
-    tall = visit()
-    tall.page.set_viewport_size({"width": 1280, "height": int(top) + 200})
-    tall.open(page, interact=False)
-    tall.page.wait_for_selector("div.mermaid", timeout=30000)
-    assert tall.bundle_state() == "ready"
-    assert tall.errors == [] and tall.foreign_requests() == []

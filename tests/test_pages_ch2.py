@@ -121,7 +121,7 @@ def test_required_sections_are_present_by_heading_id():
     ids = set()
     for page in _pages():
         ids |= set(
-            re.findall(r"^#{2,3} .*\{ #([a-z0-9-]+) \}$", page.read_text(encoding="utf-8"), re.MULTILINE)
+            re.findall(r"^#{1,3} .*\{ #([a-z0-9-]+) \}$", page.read_text(encoding="utf-8"), re.MULTILINE)
         )
     missing = [section for section in REQUIRED_SECTION_IDS if section not in ids]
     assert not missing, f"Fehlende Abschnitte: {missing}"
@@ -141,8 +141,8 @@ def test_summary_is_the_last_section():
 
 
 def test_page_contains_display_formulas_for_absmax_nf4_and_lora():
-    """Die Seite enthält abgesetzte LaTeX-Formeln, darunter Absmax-Skala, NF4-Codebuch und LoRA-Zerlegung."""
-    text = PAGE.read_text(encoding="utf-8")
+    """Die Seiten enthalten abgesetzte LaTeX-Formeln, darunter Absmax-Skala, NF4-Codebuch und LoRA-Zerlegung."""
+    text = "\n".join(page.read_text(encoding="utf-8") for page in _pages())
     formulas = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, re.MULTILINE | re.DOTALL)
     assert len(formulas) >= 5
     joined = "\n".join(formulas)
@@ -153,8 +153,10 @@ def test_page_contains_display_formulas_for_absmax_nf4_and_lora():
 
 def test_page_contains_a_mermaid_diagram_and_admonitions():
     """Der QLoRA-Datenfluss ist als Mermaid-Diagramm enthalten, Kernaussagen stehen in Hinweisboxen."""
-    text = PAGE.read_text(encoding="utf-8")
-    assert re.search(r"^```mermaid\nflowchart", text, re.MULTILINE)
+    assert re.search(
+        r"^```mermaid\nflowchart", (PAGE_DIR / "qlora.md").read_text(encoding="utf-8"), re.MULTILINE
+    )
+    text = "\n".join(page.read_text(encoding="utf-8") for page in _pages())
     assert len(re.findall(r'^!!! note "Kernaussage"$', text, re.MULTILINE)) >= 3
 
 
@@ -202,7 +204,7 @@ def test_every_footnote_reference_has_a_definition_linking_to_the_literature_pag
         text = page.read_text(encoding="utf-8")
         definitions = dict(re.findall(r"^\[\^([^\]]+)\]: (.+)$", text, re.MULTILINE))
         references = set(re.findall(r"\[\^([^\]]+)\](?!:)", text))
-        assert references, f"{page.name}: keine Fußnoten"
+        assert references or page == PAGE, f"{page.name}: keine Fußnoten"  # the entry page cites nothing
         assert references == set(definitions), f"{page.name}: {references ^ set(definitions)}"
         for label, definition in definitions.items():
             links = re.findall(r"\]\(\.\./literatur\.md#([A-Za-z0-9_-]+)\)", definition)

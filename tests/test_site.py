@@ -242,13 +242,12 @@ def test_markdown_pages_carry_server_rendered_formulas_and_no_tex_source():
         if wrappers:
             with_math[page.relative_to(SITE).as_posix()] = len(wrappers)
     # the chapters on complexity reduction and architecture are full of formulas ($…$ in their sources)
-    assert with_math.get("2_Komplexitaetsreduktion/index.html", 0) >= 20
+    chapter_2 = {k: n for k, n in with_math.items() if k.startswith("2_Komplexitaetsreduktion/")}
+    assert sum(chapter_2.values()) >= 20 and with_math.get("2_Komplexitaetsreduktion/nf4/index.html", 0) >= 5
     assert with_math.get("3_SLMs_Architecture/index.html", 0) >= 5
-    chapter = (SITE / "2_Komplexitaetsreduktion" / "index.html").read_text(encoding="utf-8")
-    assert (
-        chapter.count('<mjx-container class="MathJax" jax="SVG"')
-        == with_math["2_Komplexitaetsreduktion/index.html"]
-    )
+    for name, count in chapter_2.items():
+        html = (SITE / name).read_text(encoding="utf-8")
+        assert html.count('<mjx-container class="MathJax" jax="SVG"') == count, name
 
 
 def test_formula_glyphs_referenced_by_a_page_are_defined_on_that_page():
@@ -263,7 +262,7 @@ def test_formula_glyphs_referenced_by_a_page_are_defined_on_that_page():
 
 def test_formulas_are_hidden_svg_plus_assistive_mathml_for_screen_readers():
     """Formula SVGs are aria-hidden and come with MathML that screen readers read instead."""
-    html = (SITE / "2_Komplexitaetsreduktion" / "index.html").read_text(encoding="utf-8")
+    html = (SITE / "2_Komplexitaetsreduktion" / "nf4" / "index.html").read_text(encoding="utf-8")
     containers = re.findall(r"<mjx-container.*?</mjx-container>", html, re.DOTALL)
     assert containers
     for container in containers:
@@ -403,15 +402,133 @@ def test_search_dialog_has_an_accessible_name_on_every_page():
             assert 'role="dialog"' in tag and 'aria-label="Suche"' in tag, f"{page.relative_to(SITE)}: {tag}"
 
 
-def test_pages_do_not_execute_materials_bundle_by_themselves():
-    """Das Bundle steht als nicht ausführbares Skript in der Seite; der Lader startet es bei Interaktion."""
+def test_pages_start_materials_bundle_as_documented():
+    """Material's bundle is an ordinary script of every page; no loader defers or rewrites it."""
     for page in _pages():
         html = page.read_text(encoding="utf-8")
-        if "assets/javascripts/bundle." not in html:
+        if page.name == "404.html" and "assets/javascripts/bundle." not in html:
             continue
         scripts = re.findall(r'<script[^>]*src="[^"]*assets/javascripts/bundle\.[^"]*"[^>]*>', html)
-        assert scripts and all('type="slmwiki/bundle"' in s for s in scripts), page.relative_to(SITE)
-        assert "window.addEventListener(triggers[i], load" in html, page.relative_to(SITE)
+        assert len(scripts) == 1 and "type=" not in scripts[0], page.relative_to(SITE)
+        assert "lazy-libs.js" not in html and "data-slmwiki-bundle" not in html, page.relative_to(SITE)
+    assert not (ROOT / "overrides" / "main.html").exists()
+
+
+# ---- Browser libraries from npm (scripts/copy_vendor_assets.cjs) -----------------------------------
+
+_NPM_PACKAGES = {"mathjax-full": "dependencies", "mermaid": "dependencies", "axe-core": "devDependencies"}
+
+
+def test_browser_libraries_are_pinned_exactly_in_package_json_and_its_lock():
+    """Mermaid, MathJax and axe-core: one exact version in package.json, the same in package-lock.json."""
+    import json
+
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    for name, section in _NPM_PACKAGES.items():
+        version = manifest[section][name]
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}: {version} ist keine exakte Version"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version, name
+        assert lock["packages"][""][section][name] == version, name
+
+
+def test_no_third_party_bundle_is_committed_by_hand():
+    """No minified third-party file lies in the repository; the site's copies come from node_modules."""
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert [f for f in tracked if f.endswith((".min.js", ".woff", ".woff2"))] == []
+    assert not any(f.startswith(("docs/assets/vendor/", "tests/assets/")) for f in tracked)
+
+
+def test_built_site_ships_mermaid_and_mathjax_identical_to_the_installed_npm_packages():
+    """site/assets/vendor holds byte-identical copies of the installed npm files, with their licences."""
+    pairs = [
+        ("mermaid/dist/mermaid.min.js", "mermaid/mermaid.min.js"),
+        ("mermaid/LICENSE", "mermaid/LICENSE"),
+        ("mathjax-full/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
+        ("mathjax-full/LICENSE", "mathjax/LICENSE"),
+        (
+            "mathjax-full/es5/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+            "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+        ),
+    ]
+    for source, target in pairs:
+        shipped = SITE / "assets" / "vendor" / target
+        assert shipped.is_file(), target
+        assert shipped.read_bytes() == (ROOT / "node_modules" / source).read_bytes(), target
+
+
+def test_vendor_copy_without_npm_packages_fails_with_a_german_hint_and_writes_nothing(tmp_path):
+    """Without `npm ci` the copy step (npm postinstall) stops with exit code 2 and says what to run."""
+    import subprocess
+
+    result = subprocess.run(
+        [
+            "node",
+            str(ROOT / "scripts" / "copy_vendor_assets.cjs"),
+            "--from",
+            str(tmp_path / "node_modules"),
+            "--to",
+            str(tmp_path / "vendor"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "npm-Paket „mermaid“ fehlt" in result.stderr and "npm ci" in result.stderr
+    assert not (tmp_path / "vendor").exists()
+
+
+def test_npm_install_runs_the_vendor_copy():
+    """package.json's postinstall script is the copy step, so every `npm ci` refreshes the copies."""
+    import json
+
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    assert manifest["scripts"]["postinstall"] == "node scripts/copy_vendor_assets.cjs"
+    shipped = json.loads((SITE / "assets" / "vendor" / "VERSIONS.json").read_text(encoding="utf-8"))
+    assert shipped == {name: manifest["dependencies"][name] for name in ("mermaid", "mathjax-full")}
+
+
+# ---- Chapter 2 as sub-pages -------------------------------------------------------------------------
+
+
+def _moved_anchors() -> dict[str, str]:
+    script = (ROOT / "docs" / "assets" / "javascripts" / "moved-anchors.js").read_text(encoding="utf-8")
+    return dict(re.findall(r'^\s+"([a-z0-9-]+)": "([^"]+)"', script, re.MULTILINE))
+
+
+def test_every_section_that_left_the_chapter_2_page_is_forwarded_to_an_existing_anchor():
+    """Each heading id of chapter 2's sub-pages has a forward from the entry page, pointing where it is now."""
+    chapter = SITE / "2_Komplexitaetsreduktion"
+    moved = _moved_anchors()
+    ids_on_sub_pages = {}
+    for page in chapter.glob("*/index.html"):
+        html = page.read_text(encoding="utf-8")
+        for anchor in re.findall(r'<h[1-3] id="([a-z0-9-]+)"', html):
+            ids_on_sub_pages[anchor] = page.parent.name
+    assert {"absmax", "nf4", "lora-merge", "speicherbudget", "pruning-2-4"} <= set(ids_on_sub_pages)
+    assert set(moved) == set(ids_on_sub_pages)
+    for anchor, target in moved.items():
+        folder, _, fragment = target.partition("/#")
+        assert folder.rstrip("/") == ids_on_sub_pages[anchor], (anchor, target)
+        if fragment:
+            assert f'id="{fragment}"' in (chapter / folder / "index.html").read_text(encoding="utf-8")
+    entry = (chapter / "index.html").read_text(encoding="utf-8")
+    assert not set(moved) & set(re.findall(r'<h[1-3] id="([a-z0-9-]+)"', entry))
+
+
+def test_chapter_2_pages_stay_small_enough_to_hold():
+    """No page of chapter 2 carries more than 60 KB gzip of HTML (the single page had 105 KB)."""
+    sizes = {
+        page.relative_to(SITE).as_posix(): len(gzip.compress(page.read_bytes()))
+        for page in (SITE / "2_Komplexitaetsreduktion").rglob("index.html")
+    }
+    assert len(sizes) == 6
+    assert max(sizes.values()) <= 60 * 1024, sizes
 
 
 def test_figures_move_into_files_and_appear_as_sized_lazy_images(tmp_path):
