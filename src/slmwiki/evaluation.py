@@ -552,7 +552,7 @@ def evaluate(
             scores.append(measure("mit Adapter"))
     finally:
         net.train(was_training)
-    base_name = model or getattr(getattr(net, "config", None), "_name_or_path", None)
+    base_name = model or getattr(net, "name_or_path", None)
     return EvaluationReport(
         data_file=str(data_file),
         task=chosen,
