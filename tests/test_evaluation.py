@@ -323,6 +323,6 @@ def test_smollm2_base_model_does_not_answer_bank_requests_with_a_category(smollm
     """Das unveränderte SmolLM2 nennt bei sechs Bankanfragen kaum eine der Kategorien als Antwort."""
     report = evaluate(BANK_EVAL, model="smollm2-135m", limit=6, batch_size=6)
     (scores,) = report.scores
-    assert report.task == "labels" and report.labels == LABELS
+    assert report.task == "labels" and set(report.labels) <= set(LABELS)  # the labels of the first six
     assert scores.metrics["valid_share"] <= 0.5
     assert all(p.output for p in scores.predictions)
