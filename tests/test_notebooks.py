@@ -206,61 +206,71 @@ def _parameter_cell() -> nbformat.NotebookNode:
     return cells[0]
 
 
-def test_finetuning_parameter_cell_trains_the_offline_model_on_cpu(monkeypatch):
-    """Without a GPU the parameter cell picks smollm2-135m with the CPU recipe."""
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setenv("HF_TOKEN", "hf_x")
-    with _fake_colab():
-        _, _, ns = _run_cell(_parameter_cell().source, monkeypatch)
-    assert ns["MODEL"] == "smollm2-135m"
-    assert ns["CONFIG"] == ROOT / "configs" / "smollm2-135m-cpu.yaml"
+def _gpu_parameter_cell() -> nbformat.NotebookNode:
+    cells = [c for c in _code_cells(_read(FINETUNE)) if "gpu-parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, (
+        "das Fine-Tuning-Notebook braucht genau eine GPU-Parameterzelle (Tag „gpu-parameters“)"
+    )
+    return cells[0]
 
 
-def test_finetuning_parameter_cell_switches_to_gemma_on_a_colab_gpu_with_token(monkeypatch):
-    """On Colab with a CUDA GPU and an HF token the cell picks google/gemma-3-1b-it with the T4 recipe."""
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setenv("HF_TOKEN", "hf_x")
-    with _fake_colab():
-        _, _, ns = _run_cell(_parameter_cell().source, monkeypatch)
-    assert ns["MODEL"] == "google/gemma-3-1b-it"
-    assert ns["CONFIG"] == ROOT / "configs" / "gemma-3-1b-t4.yaml"
-    assert ns["OVERRIDES"] == []
-
-
-def test_finetuning_parameter_cell_stays_offline_on_a_colab_gpu_without_token(monkeypatch):
-    """Without HF_TOKEN the gated Gemma model cannot be loaded, so the cell keeps the offline model."""
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    _without_token(monkeypatch)
-    with _fake_colab():
-        _, _, ns = _run_cell(_parameter_cell().source, monkeypatch)
-    assert ns["MODEL"] == "smollm2-135m"
-
-
-def test_finetuning_cpu_overrides_form_a_valid_config(monkeypatch):
-    """The CPU choice of the parameter cell (recipe plus overrides) is accepted by FinetuneConfig, with evaluation."""
-    import torch
-
+def test_finetuning_parameter_cell_trains_the_offline_model_on_the_bank_routing_task(monkeypatch):
+    """The CPU part trains smollm2-135m with the bank routing recipe on the bank routing data."""
     from slmwiki.config import FinetuneConfig
 
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    _, _, ns = _run_cell(_parameter_cell().source, monkeypatch)
+    ns = _run_cell(_parameter_cell().source, monkeypatch)[2]
+    assert ns["MODEL"] == "smollm2-135m"
+    assert ns["CONFIG"] == ROOT / "configs" / "smollm2-135m-bank-routing.yaml"
+    assert ns["TRAIN_FILE"] == ROOT / "data" / "bank_routing_train.jsonl"
+    assert ns["EVAL_FILE"] == ROOT / "data" / "bank_routing_eval.jsonl"
     config = FinetuneConfig.from_yaml(ns["CONFIG"], [f"model={ns['MODEL']}", *ns["OVERRIDES"]])
     assert config.model == "smollm2-135m" and config.max_steps and config.eval_file
+    assert config.train_file == "data/bank_routing_train.jsonl"
 
 
-def test_finetuning_notebook_trains_compares_and_exports_the_run_record():
-    """The demo calls finetune, compare and writes SLM_Finetuning_Demo.run.json for chapter 5."""
+def test_finetuning_gpu_cell_picks_gemma_on_the_free_text_data_on_a_colab_gpu_with_token(monkeypatch):
+    """On Colab with a CUDA GPU and an HF token the GPU section runs google/gemma-3-1b-it with the T4 recipe."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("HF_TOKEN", "hf_x")
+    with _fake_colab():
+        _, out, ns = _run_cell(_gpu_parameter_cell().source, monkeypatch)
+    assert ns["RUN_GPU"] is True and "wird ausgeführt" in out
+    assert ns["GPU_MODEL"] == "google/gemma-3-1b-it"
+    assert ns["GPU_CONFIG"] == ROOT / "configs" / "gemma-3-1b-t4.yaml"
+    assert ns["GPU_TRAIN_FILE"] == ROOT / "data" / "train.jsonl"
+    assert ns["GPU_OVERRIDES"] == []
+
+
+@pytest.mark.parametrize(("cuda", "token"), [(False, "hf_x"), (True, None)])
+def test_finetuning_gpu_cell_is_skipped_without_gpu_or_without_token(monkeypatch, cuda, token):
+    """Without a GPU, or without HF_TOKEN for the gated Gemma model, the GPU section only says that it is skipped."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    if token:
+        monkeypatch.setenv("HF_TOKEN", token)
+    else:
+        _without_token(monkeypatch)
+    _, out, ns = _run_cell(_gpu_parameter_cell().source, monkeypatch)
+    assert ns["RUN_GPU"] is False and "übersprungen" in out
+    run_cell = _cell_with(_read(FINETUNE), "if RUN_GPU:")
+    _, out, _ = _run_cell("RUN_GPU = False\n" + run_cell.source, monkeypatch)
+    assert "Übersprungen" in out and "slmwiki evaluate" in out
+
+
+def test_finetuning_notebook_trains_evaluates_and_exports_run_record_and_evaluation():
+    """The demo calls finetune and evaluate, shows both models side by side and writes both JSON files."""
     sources = "\n".join(cell.source for cell in _code_cells(_read(FINETUNE)))
     assert "finetune(config" in sources
     assert "FinetuneConfig.from_yaml(" in sources
-    assert "compare(" in sources
+    assert "evaluate(EVAL_FILE" in sources
+    assert 'task="text"' in sources  # the GPU section measures free text with chrF
     assert '"SLM_Finetuning_Demo.run.json"' in sources
+    assert '"SLM_Finetuning_Demo.eval.json"' in sources
+    markdown = "\n".join(cell.source for cell in _read(FINETUNE).cells if cell.cell_type == "markdown")
+    assert "Ihr erstes eigenes Fine-Tuning" in markdown and "RAG" in markdown
 
 
 # --- Links in Markdown cells ------------------------------------------------------------------------
@@ -549,6 +559,38 @@ def test_finetuning_run_record_shows_a_real_drop_of_the_eval_loss():
     assert "/root/" not in RUN_JSON.read_text(encoding="utf-8") and "/tmp/" not in RUN_JSON.read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.site
+def test_finetuning_evaluation_shows_a_clear_gain_over_the_base_model_and_chance():
+    """SLM_Finetuning_Demo.eval.json: all held-out requests; fine-tuned at least twice chance, valid output almost always."""
+    path = EXECUTED / "SLM_Finetuning_Demo.eval.json"
+    if not path.is_file():
+        pytest.fail(f"{path.relative_to(ROOT)} fehlt: das Fine-Tuning-Notebook wurde nicht ausgeführt.")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    held_out = (ROOT / "data" / "bank_routing_eval.jsonl").read_text(encoding="utf-8").splitlines()
+    assert report["task"] == "labels" and report["examples"] == len(held_out)
+    base, tuned = (s["metrics"] for s in report["scores"])
+    chance = 1 / len(report["labels"])
+    # measured on 2 CPU cores (40 steps x 8): base 0 % / 0 % valid, fine-tuned 41,7 % / 100 % valid
+    assert tuned["accuracy"] >= max(2 * chance, base["accuracy"] + 0.25)
+    assert tuned["valid_share"] >= 0.9 > base["valid_share"] + 0.5 and tuned["loss"] < base["loss"]
+    for scores in report["scores"]:
+        hits = sum(p["correct"] for p in scores["predictions"])
+        assert scores["metrics"]["accuracy"] == hits / report["examples"]
+
+
+@pytest.mark.site
+def test_finetuning_notebook_shows_at_least_eight_held_out_requests_side_by_side():
+    """The executed comparison table has at least 8 rows with request, reference, base and fine-tuned output."""
+    outputs = [
+        o.data["text/markdown"]
+        for cell in _code_cells(_executed(FINETUNE))
+        for o in cell.outputs
+        if o.output_type == "display_data" and "text/markdown" in o.data
+    ]
+    table = next(text for text in outputs if text.startswith("| Anfrage | richtig | Basismodell |"))
+    assert len(table.splitlines()) - 2 >= 8
 
 
 @pytest.mark.site

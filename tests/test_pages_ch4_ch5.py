@@ -295,8 +295,63 @@ def test_data_protection_page_is_marked_as_no_legal_advice() -> None:
 def test_workflow_includes_real_config_file_in_yaml_block() -> None:
     """Der Workflow bindet die echte Konfigurationsdatei per Snippet in einen YAML-Block ein, und die Datei existiert."""
     text = PAGES["workflow"].read_text(encoding="utf-8")
-    assert '```yaml\n--8<-- "configs/smollm2-135m-cpu.yaml"\n```' in text
-    assert (ROOT / "configs" / "smollm2-135m-cpu.yaml").is_file()
+    assert '```yaml\n--8<-- "configs/smollm2-135m-bank-routing.yaml"\n```' in text
+    assert (ROOT / "configs" / "smollm2-135m-bank-routing.yaml").is_file()
+
+
+def test_workflow_includes_every_section_of_the_standard_stack_script_and_folds_the_cli_help() -> None:
+    """Die Seite bindet alle Abschnitte von qlora_standard_stack.py ein (keine eingefügte Kopie) und klappt --help ein."""
+    text = PAGES["workflow"].read_text(encoding="utf-8")
+    script = (ROOT / "docs_src/5_praxis/qlora_standard_stack.py").read_text(encoding="utf-8")
+    sections = re.findall(r"# --8<-- \[start:(\w+)\]", script)
+    assert sections == ["imports", "model", "data", "lora", "trainer"]
+    for section in sections:
+        assert f'--8<-- "docs_src/5_praxis/qlora_standard_stack.py:{section}"' in text
+    assert "BitsAndBytesConfig(" not in text and "SFTTrainer(" not in text
+    help_at = text.index('--8<-- "docs_src/5_praxis/guide_cli_help.py"')
+    assert text.rfind("??? note", 0, help_at) > text.rfind("\n## ", 0, help_at)
+    assert "make " not in text
+
+
+def test_notebook_eval_table_shows_base_and_fine_tuned_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Die Auswertungstabelle zeigt die Werte der eval.json deutsch formatiert und nennt den Zufallswert."""
+    report = {  # ausgedachte Werte im Format von EvaluationReport.to_dict
+        "task": "labels",
+        "examples": 48,
+        "labels": ["a", "b", "c", "d", "e", "f"],
+        "scores": [
+            {
+                "name": "Basismodell",
+                "metrics": {"accuracy": 0.0625, "valid_share": 0.0, "loss": 7.5, "perplexity": 1808.04},
+            },
+            {
+                "name": "mit Adapter",
+                "metrics": {"accuracy": 0.875, "valid_share": 1.0, "loss": 0.41, "perplexity": 1.5068},
+            },
+        ],
+    }
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    output = run_script(
+        ROOT / "docs_src/5_praxis/guide_notebook_eval.py", monkeypatch, {"SLMWIKI_EVAL_JSON": str(path)}
+    )
+    rows = {row[0]: row[1:] for row in markdown_table(output, "Kennzahl")[2:]}
+    assert rows["Genauigkeit (genau die richtige Kategorie)"] == [
+        "6,3\xa0%",
+        "87,5\xa0%",
+    ]  # 6,25 % kaufmännisch gerundet
+    assert rows["Anteil gültiger Ausgaben"] == ["0,0\xa0%", "100,0\xa0%"]
+    assert rows["Verlust auf den Referenzantworten"] == ["7,500", "0,410"]
+    assert rows["Perplexität"] == ["1.808,04", "1,51"]
+    assert "16,7\xa0%" in output
+    missing = run_script(
+        ROOT / "docs_src/5_praxis/guide_notebook_eval.py",
+        monkeypatch,
+        {"SLMWIKI_EVAL_JSON": str(tmp_path / "x.json")},
+    )
+    assert missing.startswith("!!! note") and "|" not in missing
 
 
 @pytest.mark.parametrize("page", sorted(PAGES))
@@ -364,7 +419,20 @@ def test_exec_block_script_prints_svg_or_markdown(
     script: str, html: bool, run_json: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Jedes eingebundene Skript läuft fehlerfrei und gibt ein SVG (html-Blöcke) bzw. Markdown-Tabelle oder Registerkarten aus."""
-    output = run_script(ROOT / script, monkeypatch, {"SLMWIKI_RUN_JSON": str(run_json)})
+    eval_json = run_json.parent / "SLM_Finetuning_Demo.eval.json"
+    eval_json.write_text(  # ausgedachte Werte im Format von EvaluationReport.to_dict
+        json.dumps(
+            {
+                "task": "labels",
+                "examples": 2,
+                "labels": ["a", "b"],
+                "scores": [{"name": "Basismodell", "metrics": {"accuracy": 0.5}}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    env = {"SLMWIKI_RUN_JSON": str(run_json), "SLMWIKI_EVAL_JSON": str(eval_json)}
+    output = run_script(ROOT / script, monkeypatch, env)
     if html:
         assert output.lstrip().startswith("<svg") and output.rstrip().endswith("</svg>")
     elif script.endswith("guide_cli_help.py"):

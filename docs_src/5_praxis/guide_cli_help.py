@@ -12,7 +12,7 @@ import os
 
 from slmwiki.cli import main
 
-COMMANDS = ["finetune", "generate", "compare", "merge", "costs"]
+COMMANDS = ["finetune", "evaluate", "generate", "compare", "merge", "costs"]
 
 
 def help_text(command: str) -> tuple[int, str]:

@@ -43,8 +43,7 @@ if not RUN_JSON.is_file():
     print(
         '!!! note "Laufprotokoll noch nicht vorhanden"\n'
         f"    Die Datei `{RUN_JSON.as_posix()}` fehlt. Sie entsteht, wenn das Notebook `SLM_Finetuning_Demo.ipynb` "
-        "beim Bauen der Website ausgeführt wird (`make serve` oder `make build`). Bis dahin zeigt diese Stelle "
-        "keine Zahlen."
+        "ausgeführt wird. Bis dahin zeigt diese Stelle keine Zahlen."
     )
 else:
     run = json.loads(RUN_JSON.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ Beispiele:
     slmwiki finetune --config configs/smollm2-135m-cpu.yaml --max_steps 20 --resume
     slmwiki generate --adapter runs/smollm2-demo/adapter "Was ist QLoRA?"
     slmwiki compare --adapter runs/smollm2-demo/adapter
+    slmwiki evaluate --data data/bank_routing_eval.jsonl --adapter runs/bank-routing/adapter
     slmwiki merge --adapter runs/smollm2-demo/adapter --output runs/smollm2-demo/merged
     slmwiki costs --model gemma-3-4b --tokens-per-month 50000000
 
@@ -296,6 +297,80 @@ def _run_compare(args: argparse.Namespace) -> int:
         print(f"  Basismodell:    {row['base']}")
         print(f"  Feinabgestimmt: {row['finetuned']}")
         print()
+    return 0
+
+
+@_subcommand
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="Basismodell und/oder Adapter auf einer JSONL-Datei messen (Genauigkeit, chrF, Verlust)",
+        description=(
+            "Misst ein Modell auf zurückgehaltenen Chat-Daten; die letzte Antwort jedes Beispiels ist die\n"
+            "Referenz. Kategorien: Genauigkeit, Anteil gültiger Ausgaben, erste genannte Kategorie.\n"
+            "JSON-Felder: exakte Übereinstimmung, Anteil gültigen JSONs. Freier Text: chrF (sacrebleu).\n"
+            "Immer: Verlust und Perplexität auf den Referenzantworten. Mit --adapter werden Basismodell\n"
+            "(Adapter abgeschaltet) und feinabgestimmtes Modell nebeneinander gemessen."
+        ),
+        epilog="Beispiel: slmwiki evaluate --data data/bank_routing_eval.jsonl --adapter runs/bank-routing/adapter",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_model_options(p)
+    p.add_argument("--data", required=True, metavar="DATEI", help="Chat-JSONL mit Referenzantworten")
+    p.add_argument(
+        "--task",
+        choices=("auto", "labels", "json", "text"),
+        default="auto",
+        help="Aufgabe: Kategorien, JSON-Felder oder freier Text (Standard: an den Referenzen erkennen)",
+    )
+    p.add_argument(
+        "--no-base", action="store_true", help="mit --adapter nur das feinabgestimmte Modell messen"
+    )
+    p.add_argument(
+        "--no-generate", action="store_true", help="keine Antworten erzeugen, nur Verlust und Perplexität"
+    )
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="nur die ersten N Beispiele")
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=None,
+        metavar="N",
+        help="höchstens so viele neue Token je Antwort (Standard: längste Referenz plus 8)",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=8, metavar="N", help="Beispiele je Durchlauf (Standard: 8)"
+    )
+    p.add_argument(
+        "--examples", type=int, default=0, metavar="N", help="N Beispiele mit Referenz und Ausgaben zeigen"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="Ergebnis als JSON (mit allen Ausgaben) statt als Text"
+    )
+    p.set_defaults(handler=_run_evaluate)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from slmwiki.evaluation import evaluate
+
+    report = evaluate(
+        args.data,
+        args.model,
+        args.adapter,
+        task=args.task,
+        include_base=not args.no_base,
+        generate=not args.no_generate,
+        max_new_tokens=args.max_new_tokens,
+        batch_size=args.batch_size,
+        limit=args.limit,
+        quantize=not args.no_4bit,
+    )
+    print(
+        json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+        if args.json
+        else report.text(args.examples)
+    )
     return 0
 
 
