@@ -38,16 +38,7 @@ PATTERNS = {
 
 #: Pages not yet cleaned (paths relative to docs/). Each one still fails the check below; the lead removes an
 #: entry once its page is clean, and `test_allowlisted_pages_still_need_cleaning` insists on that.
-NOT_YET_CLEANED = {
-    # chapter 2: being split by the site helper
-    "2_Komplexitaetsreduktion/index.md",
-    # owned by other helpers of issue 19
-    "5_Praxis_Guide/leistung.md",
-    "5_Praxis_Guide/qlora-workflow.md",
-    "5_Praxis_Guide/wirtschaftlichkeit.md",
-    # notebooks overview (owned by the notebooks helper)
-    "notebooks/index.md",
-}
+NOT_YET_CLEANED: set[str] = set()
 
 
 def reader_pages() -> list[str]:
