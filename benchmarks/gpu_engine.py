@@ -28,13 +28,11 @@ import contextlib
 import gc
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -72,13 +70,9 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def versions() -> dict[str, str]:
-    result = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            result[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            result[name] = "missing"
-    return result
+    from slmwiki.telemetry import library_versions
+
+    return library_versions(LIBRARIES)
 
 
 def gpu_info() -> dict[str, Any]:

@@ -14,7 +14,7 @@ import platform
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -37,14 +37,17 @@ LIBRARIES = (
 )
 
 
-def library_versions() -> dict[str, str]:
-    """Versionen von Python und den Trainingsbibliotheken.
+def library_versions(names: Sequence[str] = LIBRARIES) -> dict[str, str]:
+    """Versionen von Python, `slmwiki` und den Trainingsbibliotheken.
+
+    Args:
+        names: Paketnamen, deren Versionen gesucht werden.
 
     Returns:
         Paketname → Version (fehlende Pakete als „nicht installiert“).
     """
     versions = {"python": platform.python_version(), "slmwiki": __version__}
-    for name in LIBRARIES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
