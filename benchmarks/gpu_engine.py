@@ -235,8 +235,11 @@ def summarize(
 ) -> dict[str, Any]:
     later_s, later_t = sum(seconds[WARMUP_STEPS:]), sum(tokens[WARMUP_STEPS:])
     rate = later_t / later_s if later_s > 0 else None
+    per_step = [t / s for s, t in zip(seconds[WARMUP_STEPS:], tokens[WARMUP_STEPS:], strict=True) if s > 0]
     return {
         "tokens_per_s": round(rate, 1) if rate else None,
+        # robust against a single slow step (allocator, a late kernel compile)
+        "tokens_per_s_median_step": round(statistics.median(per_step), 1) if per_step else None,
         "mfu": round(rate * flops_per_token / (tflops * 1e12), 4) if rate else None,
         "peak_allocated_bytes": int(peak),
         "peak_gib": round(peak / 2**30, 2),
@@ -263,7 +266,8 @@ def peer_row(ctx: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         train_file=str(TRAIN),
         eval_file=None,
         max_seq_length=PACK,
-        lora_dropout=row.get("dropout", 0.05),
+        lora_dropout=row.get("dropout", 0.0),
+        attn_implementation=row.get("attn"),
     )
     dtype = torch.bfloat16 if cuda() else torch.float32
     model, _ = load_trainable_model(
@@ -294,18 +298,21 @@ def peer_row(ctx: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         data_seed=42,
     )
     clock = StepClock()
+    profiler = KernelProfile() if row.get("profile") else None
     trainer = SFTTrainer(
         model=model,
         args=args,
         train_dataset=to_dataset(load_chat_jsonl(TRAIN)),
         processing_class=ctx["tokenizer"],
-        callbacks=[clock],
+        callbacks=[clock] + ([profiler.callback] if profiler else []),
     )
     if cuda():
         torch.cuda.reset_peak_memory_stats()
     trainer.train()
     peak = torch.cuda.max_memory_allocated() if cuda() else 0
     result = summarize(clock.seconds, clock.tokens, peak, ctx["flops_per_token"], ctx["tflops"])
+    if profiler:
+        result["profile"] = profiler.summary(clock.seconds)
     result["loss_curve"] = [[e["step"], e["loss"]] for e in trainer.state.log_history if "loss" in e]
     result["settings"] = {k: v for k, v in row.items() if k != "name"}
     del trainer, model
@@ -351,7 +358,9 @@ def slmwiki_row(ctx: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
         trainer_settings=record["trainer_settings"],
         backend=record["backend"],
         run_json_tokens_per_second=record["tokens_per_second"],
-        settings={k: v for k, v in row.items() if k != "name"} | RECIPE,
+        settings={k: v for k, v in row.items() if k != "name"}
+        | RECIPE
+        | {"lora_dropout": config.lora_dropout},
     )
     del run
     gc.collect()
@@ -361,30 +370,166 @@ def slmwiki_row(ctx: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 
 def rows_for(set_name: str) -> list[dict[str, Any]]:
+    """The rows of a set; every row trains with LoRA dropout 0 (peft's, Unsloth's and slmwiki's default)."""
     if set_name == "trl":
         rows = [
             {"name": "trl_plain", "backend": "trl", "packing": False, "gc": True},
             {"name": "trl_packing", "backend": "trl", "packing": True, "gc": True},
             {"name": "trl_packing_liger", "backend": "trl", "packing": True, "gc": False, "liger": True},
+            # blocks per forward pass without checkpointing, and Liger with checkpointing (planner rules)
+            *(
+                {
+                    "name": f"trl_packing_liger_b{b}",
+                    "backend": "trl",
+                    "packing": True,
+                    "gc": False,
+                    "liger": True,
+                    "batch": b,
+                }
+                for b in (1, 2)
+            ),
+            {"name": "trl_packing_gc_liger", "backend": "trl", "packing": True, "gc": True, "liger": True},
+            # flex attention skips the masked blocks of a packed row (SDPA computes them and masks)
+            {
+                "name": "trl_packing_liger_flex",
+                "backend": "trl",
+                "packing": True,
+                "gc": False,
+                "liger": True,
+                "attn": "flex_attention",
+            },
         ]
     else:
         rows = [
-            # Unsloth's notebook defaults use LoRA dropout 0
-            {"name": "unsloth_packing_gc", "backend": "unsloth", "packing": True, "gc": True, "dropout": 0.0},
-            {"name": "unsloth_packing", "backend": "unsloth", "packing": True, "gc": False, "dropout": 0.0},
+            {"name": "unsloth_packing_gc", "backend": "unsloth", "packing": True, "gc": True},
+            {"name": "unsloth_packing", "backend": "unsloth", "packing": True, "gc": False},
+            {"name": "unsloth_packing_b2", "backend": "unsloth", "packing": True, "gc": False, "batch": 2},
         ]
     backend = "trl" if set_name == "trl" else "unsloth"
     rows += [{"name": f"slmwiki_{backend}_{b}", "backend": backend, "budget": b} for b in BUDGETS]
-    # the same plan without LoRA dropout (Unsloth patches its fast LoRA kernels only for dropout 0)
-    rows.append(
-        {
-            "name": f"slmwiki_{backend}_full_dropout0",
-            "backend": backend,
-            "budget": "full",
-            "lora_dropout": 0.0,
-        }
-    )
+    if set_name == "trl":
+        # where the time goes: kernel profile of the fastest TRL row (the plan for a large card)
+        rows.append(
+            {
+                "name": "profile_trl_packing_liger",
+                "backend": "trl",
+                "packing": True,
+                "gc": False,
+                "liger": True,
+                "profile": True,
+            }
+        )
     return rows
+
+
+def uses_liger(row: dict[str, Any], ctx: dict[str, Any]) -> bool:
+    """Whether a row runs with Liger (slmwiki rows: what the planner will choose for its budget)."""
+    if "budget" not in row:
+        return bool(row.get("liger"))
+    import torch
+
+    from slmwiki.config import FinetuneConfig
+    from slmwiki.planner import liger_available, parse_memory, plan_training
+
+    if row["backend"] != "trl" or not liger_available():
+        return False
+    budget = BUDGETS[row["budget"]]
+    memory = parse_memory(budget) if budget else torch.cuda.get_device_properties(0).total_memory
+    config = FinetuneConfig(model=str(ctx["folder"]), train_file=str(TRAIN), eval_file=None, **RECIPE)
+    plan = plan_training(
+        config,
+        ctx["spec"],
+        backend="trl",
+        memory_bytes=memory,
+        device_name="GPU",
+        example_lengths=ctx["lengths"],
+    )
+    return plan.use_liger_kernel
+
+
+class KernelProfile:
+    """torch.profiler over two optimizer steps after warm-up: GPU time by kernel family."""
+
+    FAMILIES = (
+        ("Profiler-Markierung", ("profilerstep",)),
+        ("NF4-Entpacken (bitsandbytes)", ("dequantize", "kdequant", "bnb", "4bit")),
+        ("Attention (SDPA/Flash/Flex)", ("sdpa", "flash", "fmha", "attention", "flex", "efficient", "cudnn")),
+        ("Matrixprodukte (cuBLAS/CUTLASS)", ("gemm", "nvjet", "cutlass", "xmma", "wgmma", "sm90_", "cublas")),
+        ("Liger-Kernels (Triton)", ("_rms_norm", "_geglu", "_swiglu", "rope", "liger", "_cross_entropy")),
+        ("Optimierer", ("adam", "multi_tensor", "foreach")),
+        (
+            "Kopien, Typumwandlung, elementweise",
+            ("elementwise", "vectorized", "copy", "cat", "fill", "where", "index"),
+        ),
+        ("Reduktionen", ("reduce", "norm", "sum", "softmax")),
+    )
+
+    def __init__(self) -> None:
+        import torch
+        from transformers import TrainerCallback
+
+        self.prof = torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA],
+            schedule=torch.profiler.schedule(wait=WARMUP_STEPS, warmup=1, active=2, repeat=1),
+        )
+        outer = self
+
+        class _Step(TrainerCallback):
+            def on_train_begin(self, args, state, control, **kwargs):
+                outer.prof.__enter__()
+
+            def on_step_end(self, args, state, control, **kwargs):
+                outer.prof.step()
+
+            def on_train_end(self, args, state, control, **kwargs):
+                outer.prof.__exit__(None, None, None)
+
+        self.callback = _Step()
+
+    def family(self, name: str) -> str:
+        lower = name.lower()
+        for label, needles in self.FAMILIES:
+            if any(n in lower for n in needles):
+                return label
+        return "Sonstige"
+
+    def summary(self, step_seconds: list[float]) -> dict[str, Any]:
+        kernels: dict[str, dict[str, float]] = {}
+        for event in self.prof.key_averages():
+            device_us = getattr(event, "self_device_time_total", 0) or getattr(
+                event, "self_cuda_time_total", 0
+            )
+            if device_us <= 0 or getattr(event, "device_type", None) is None:
+                continue
+            if str(event.device_type).split(".")[-1] != "CUDA":
+                continue
+            item = kernels.setdefault(event.key, {"us": 0.0, "calls": 0})
+            item["us"] += device_us
+            item["calls"] += event.count
+        total = sum(k["us"] for k in kernels.values())
+        families: dict[str, float] = {}
+        for name, item in kernels.items():
+            families[self.family(name)] = families.get(self.family(name), 0.0) + item["us"]
+        active = step_seconds[WARMUP_STEPS + 1 : WARMUP_STEPS + 3]
+        wall_us = sum(active) * 1e6
+        top = sorted(kernels.items(), key=lambda kv: -kv[1]["us"])[:40]
+        return {
+            "steps": len(active),
+            "wall_s": round(sum(active), 3),
+            "gpu_kernel_s": round(total / 1e6, 3),
+            "gpu_busy_share": round(total / wall_us, 3) if wall_us else None,
+            "families_s": {k: round(v / 1e6, 3) for k, v in sorted(families.items(), key=lambda kv: -kv[1])},
+            "top_kernels": [
+                {
+                    "name": n[:160],
+                    "s": round(v["us"] / 1e6, 4),
+                    "calls": int(v["calls"]),
+                    "family": self.family(n),
+                }
+                for n, v in top
+            ],
+            "note": "Profiling verlangsamt die profilierten Schritte; Anteile gelten, Token/s dieser Zeile nicht.",
+        }
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -420,15 +565,23 @@ def worker(args: argparse.Namespace) -> int:
             "steps": STEPS[name],
             "tflops": tflops,
             "flops_per_token": flops["total"] / flops["tokens"],
+            "spec": spec,
+            "lengths": lengths,
         }
         entry = results["models"].setdefault(name, {"rows": {}})
         entry.update(
             flops_per_token=ctx["flops_per_token"],
             data={"examples": len(lengths), "tokens": sum(lengths), "mean": sum(lengths) / len(lengths)},
         )
-        for row in rows_for(set_name):
-            if args.only and row["name"] not in args.only.split(","):
-                continue
+        rows = [r for r in rows_for(set_name) if not args.only or r["name"] in args.only.split(",")]
+        if set_name == "trl":
+            # Liger patches transformers' classes for the whole process: rows without it first
+            rows = sorted(
+                rows, key=lambda r: (uses_liger(r, ctx), bool(r.get("attn")), bool(r.get("profile")))
+            )
+        if "4b" not in name and "tiny" not in name:
+            rows = [r for r in rows if not r.get("profile")]
+        for row in rows:
             left = deadline - time.time()
             if left < (40 if "4b" in name else 25):
                 entry["rows"][row["name"]] = {"status": "skipped", "reason": f"{left:.0f} s left"}
@@ -464,6 +617,41 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_packing(args: argparse.Namespace) -> int:
+    """Gepackte Zeile gegen getrennte Beispiele: trennt die Attention die Beispiele (SDPA, FlexAttention)?"""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    name = args.models.split(",")[0]
+    folder = model_folder(name)
+    device = "cuda" if cuda() else "cpu"
+    torch.manual_seed(0)
+    lengths = [700, 300, 1048]  # one 2048-token block: sliding window (512) and full layers both matter
+    pieces = [torch.randint(0, 49_152, (1, n), device=device) for n in lengths]
+    packed = torch.cat(pieces, 1)
+    positions = torch.cat([torch.arange(n, device=device) for n in lengths]).unsqueeze(0)
+    result: dict[str, Any] = {"model": name, "lengths": lengths, "dtype": "bfloat16", "attn": {}}
+    for attn in ("sdpa", "flex_attention"):
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation=attn)
+        model.to(device).eval()
+        with torch.no_grad():
+            joined = model(input_ids=packed, position_ids=positions, use_cache=False).logits.float()
+            alone = torch.cat([model(input_ids=x, use_cache=False).logits.float() for x in pieces], 1)
+            # the same row without the position reset: the examples see each other (contamination)
+            mixed = model(input_ids=packed, use_cache=False).logits.float()
+        scale = alone.abs().max().item()
+        result["attn"][attn] = {
+            "max_abs_diff_packed_vs_separate": (joined - alone).abs().max().item(),
+            "max_abs_diff_unseparated_vs_separate": (mixed - alone).abs().max().item(),
+            "max_abs_logit": scale,
+        }
+        log(attn, result["attn"][attn])
+        del model
+        gc.collect()
+    write_json(Path(args.out) / "packing_check.json", result)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Startet die Arbeitsprozesse (trl: einer je Modell; unsloth: einer für alle)."""
     models = args.models.split(",")
@@ -487,7 +675,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         "workload": {
             "data": "data/train.jsonl zweimal (686 Beispiele), SmolLM2-Tokenizer mit ChatML-Vorlage",
             "weights": "Zufallsgewichte aus slmwiki.models.get_spec(name).to_transformers_config(), bf16 gespeichert, NF4 + Double Quantization geladen",
-            "lora": "r 16, alpha 32, Dropout 0,05, alle linearen Schichten",
+            "lora": "r 16, alpha 32, Dropout 0, alle linearen Schichten",
             "peer_batch": f"{PEER_BATCH} Blöcke (Packing) bzw. Beispiele je Schritt, max_length {PACK}",
             "slmwiki_recipe": RECIPE,
             "tokens_per_s": f"echte Token ohne Füll-Token über die Schritte nach den ersten {WARMUP_STEPS}",
@@ -509,6 +697,30 @@ def cmd_merge(args: argparse.Namespace) -> int:
                 if row.get("status") == "ok":
                     row["bf16_matmul_of_call"] = data["bf16_matmul"]
                     rows[f"{name}_{suffix}"] = row
+    for (
+        replace
+    ) in args.replace:  # a later call with a changed planner: its rows replace those of the same name
+        set_name, file = replace.split(":", 1)
+        data = json.loads(Path(file).read_text())
+        for model, entry in data["models"].items():
+            rows = merged["sets"][set_name]["models"][model]["rows"]
+            for name, row in entry["rows"].items():
+                if row.get("status") == "ok":
+                    row["bf16_matmul_of_call"] = data["bf16_matmul"]
+                    rows[name] = row
+    for (
+        earlier
+    ) in args.earlier:  # rows the call ran out of time for, from an earlier call of the same versions
+        set_name, model, name, file = earlier.split(":", 3)
+        data = json.loads(Path(file).read_text())
+        row = data["sets"][set_name]["models"][model]["rows"][name]
+        row["earlier_call"] = {"file": Path(file).name, "bf16_matmul": data["sets"][set_name]["bf16_matmul"]}
+        merged["sets"][set_name]["models"][model]["rows"][name] = row
+    for set_data in merged["sets"].values():
+        for entry in set_data["models"].values():
+            entry["rows"] = {n: r for n, r in entry["rows"].items() if r.get("status") != "skipped"}
+    if args.packing_check:
+        merged["packing_check"] = json.loads(Path(args.packing_check).read_text())
     write_json(Path(args.dest), merged)
     return 0
 
@@ -525,12 +737,23 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--budget-s", type=float, default=540)
         p.add_argument("--first-share", type=float, default=0.42)
         p.add_argument("--only", default="")
+    c = sub.add_parser("check-packing")
+    c.add_argument("--out", required=True)
+    c.add_argument("--models", default="tiny-gemma3" if DRY else "gemma-3-1b")
     m = sub.add_parser("merge")
     m.add_argument("--src", required=True)
     m.add_argument("--dest", default=str(ROOT / "benchmarks/results/gpu_engine.json"))
     m.add_argument("--extra", action="append", default=[], help="SET:SUFFIX:FILE, rows of a later call")
+    m.add_argument(
+        "--replace", action="append", default=[], help="SET:FILE, rows of a later call, same names"
+    )
+    m.add_argument(
+        "--earlier", action="append", default=[], help="SET:MODEL:ROW:FILE, a row of an earlier merge"
+    )
+    m.add_argument("--packing-check", default="", help="packing_check.json of check-packing")
     args = parser.parse_args(argv)
-    return {"prepare": cmd_prepare, "run": cmd_run, "worker": worker, "merge": cmd_merge}[args.command](args)
+    commands = {"prepare": cmd_prepare, "run": cmd_run, "worker": worker, "merge": cmd_merge}
+    return (commands | {"check-packing": cmd_check_packing})[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Das Speichermodell (`slmwiki.memory`, Rezepte „trl“/„unsloth“) gegen die eingecheckten GPU-Spitzen.
 
-Die Kalibrierfaktoren wurden an Gemma 3 1B angepasst (TRL; Unsloth nur an den Läufen ohne Dropout);
-geprüft wird hier jede gemessene Zeile, auch die nicht angepassten (Gemma 3 4B, Dropout 0,05).
+Geprüft wird jede gemessene Zeile (Gemma 3 1B und 4B, SDPA und FlexAttention, 1 bis 4 Blöcke je
+Vorwärtsdurchlauf): Der Plan darf die Spitze um höchstens 15 % unterschätzen (sonst droht „out of memory“)
+und um höchstens 20 % überschätzen (sonst verschenkt er Speicher).
 """
 
 from __future__ import annotations
@@ -24,30 +25,34 @@ def _measured_rows():
                 if row.get("status") != "ok" or name == "trl_plain":
                     continue
                 if "plan" in row:
-                    plan = row["plan"]
+                    plan, settings = row["plan"], row["settings"]
                     tokens = plan["per_device_train_batch_size"] * plan["max_length"]
                     checkpointing, backend = plan["gradient_checkpointing"], row["backend"]
-                    dropout = 0.0 if "dropout0" in name else 0.05
+                    dropout = settings["lora_dropout"]
+                    attention = plan.get("attn_implementation") or "sdpa"
                 else:
                     settings = row["settings"]
-                    tokens, checkpointing, backend = 4 * 2048, settings["gc"], settings["backend"]
-                    dropout = settings.get("dropout", 0.05)
+                    tokens, checkpointing = settings.get("batch", 4) * 2048, settings["gc"]
+                    backend, dropout = settings["backend"], settings.get("dropout", 0.0)
+                    attention = settings.get("attn") or "sdpa"
                 yield pytest.param(
                     model,
                     backend,
                     checkpointing,
                     tokens,
                     dropout,
+                    attention,
                     row["peak_allocated_bytes"],
                     id=f"{model}-{name}",
                 )
 
 
 @pytest.mark.parametrize(
-    ("model", "backend", "checkpointing", "tokens", "dropout", "measured"), list(_measured_rows())
+    ("model", "backend", "checkpointing", "tokens", "dropout", "attention", "measured"),
+    list(_measured_rows()),
 )
-def test_estimate_within_15_percent_of_the_measured_peak(
-    model, backend, checkpointing, tokens, dropout, measured
+def test_estimate_is_at_most_15_percent_under_and_20_percent_over_the_measured_peak(
+    model, backend, checkpointing, tokens, dropout, attention, measured
 ):
     estimate = estimate_training_memory(
         model,
@@ -58,9 +63,10 @@ def test_estimate_within_15_percent_of_the_measured_peak(
         loss_implementation="chunked",
         backend=backend,
         lora_dropout=dropout,
+        attention=attention,
         overhead_bytes=0,
     ).total
-    assert abs(estimate - measured) / measured <= 0.15, (
+    assert -0.15 <= (estimate - measured) / measured <= 0.20, (
         f"{estimate / 2**30:.2f} GiB vs {measured / 2**30:.2f} GiB"
     )
 

@@ -21,7 +21,7 @@ GIB = 2**30
 LENGTHS = [150] * 686  # the German chat data twice: about 150 tokens per example
 
 
-def _plan(name="gemma-3-1b", memory_gib=80.0, backend="trl", liger=True, **fields):
+def _plan(name="gemma-3-1b", memory_gib=80.0, backend="trl", liger=True, flex=False, **fields):
     config = FinetuneConfig(per_device_train_batch_size=8, gradient_accumulation_steps=8, **fields)
     return plan_training(
         config,
@@ -31,6 +31,7 @@ def _plan(name="gemma-3-1b", memory_gib=80.0, backend="trl", liger=True, **field
         device_name="Testkarte",
         example_lengths=LENGTHS,
         liger=liger,
+        flex=flex,
     )
 
 
@@ -140,3 +141,25 @@ def test_plan_check_names_the_differing_field():
         ensure_plan_applied(overrides, settings)
     settings["activation_checkpointing"] = False
     ensure_plan_applied(overrides, settings)
+
+
+def test_trl_plan_picks_flex_attention_unless_the_config_names_one():
+    """FlexAttention überspringt die Kacheln zwischen gepackten Beispielen (gemessen 1,6× bei Gemma 3 4B)."""
+    plan = _plan(flex=True)
+    assert plan.attn_implementation == "flex_attention"
+    assert any("FlexAttention" in reason for reason in plan.reasons)
+    assert _plan(flex=True, attn_implementation="sdpa").attn_implementation == "sdpa"
+    assert _plan(flex=False).attn_implementation is None
+    assert _plan(backend="unsloth", flex=True).attn_implementation is None  # Unsloth picks its own
+
+
+def test_flex_attention_lets_more_fit_without_checkpointing():
+    """Auf 16 GB passt Gemma 3 1B mit Flex ohne Checkpointing (gemessen 13,8 GiB), mit SDPA nicht (17,0 GiB)."""
+    assert _plan(memory_gib=16, flex=True).gradient_checkpointing is False
+    assert _plan(memory_gib=16, flex=False).gradient_checkpointing is True
+
+
+def test_liger_also_runs_with_checkpointing():
+    """Gemessen mit Checkpointing: Liger 17.354 statt 11.270 Token/s (Gemma 3 1B, H200)."""
+    plan = _plan("gemma-3-4b", memory_gib=16)
+    assert plan.gradient_checkpointing and plan.use_liger_kernel

@@ -19,53 +19,69 @@ GIB = 2**30
 PEERS = {
     "trl_plain": "TRL, übliches Rezept: 4 Beispiele mit Auffüllen, Checkpointing",
     "trl_packing": "TRL `packing=True`: 4 Blöcke à 2.048 Token, Checkpointing",
+    "trl_packing_gc_liger": "TRL Packing + Liger-Kernels, Checkpointing",
+    "trl_packing_liger_b1": "TRL Packing + Liger, ohne Checkpointing, 1 Block je Vorwärtsdurchlauf",
+    "trl_packing_liger_b2": "TRL Packing + Liger, ohne Checkpointing, 2 Blöcke je Vorwärtsdurchlauf",
     "trl_packing_liger": "TRL Packing + Liger-Kernels, ohne Checkpointing",
-    "unsloth_packing_gc": "Unsloth, Packing, sein Checkpointing (Dropout 0)",
-    "unsloth_packing": "Unsloth, Packing, ohne Checkpointing (Dropout 0)",
+    "trl_packing_liger_flex": "TRL Packing + Liger + FlexAttention, ohne Checkpointing",
+    "unsloth_packing_gc": "Unsloth, Packing, sein Checkpointing",
+    "unsloth_packing_b2": "Unsloth, Packing, ohne Checkpointing, 2 Blöcke je Vorwärtsdurchlauf",
+    "unsloth_packing": "Unsloth, Packing, ohne Checkpointing",
 }
+PROFILE_ROW = "profile_trl_packing_liger"
+#: Kernel families of the profile, checked in this order (first match wins).
+KERNEL_FAMILIES = (
+    ("Profiler-Markierung", ("profilerstep",)),
+    ("NF4 entpacken (bitsandbytes)", ("dequantize", "kdequant", "4bit")),
+    ("Attention (cuDNN-SDPA)", ("sdpa", "flash", "fmha", "attention", "flex", "cudnn")),
+    ("Matrixprodukte (cuBLAS)", ("gemm", "nvjet", "cutlass", "xmma", "cublas")),
+    ("Liger-Kernels (Triton)", ("_rms_norm", "_geglu", "_swiglu", "rope", "_cross_entropy")),
+    ("Elementweise Rechnung, Kopien, Typumwandlung", ("elementwise", "vectorized", "copy", "memcpy", "fill")),
+)
 
 
 def _rows(model: str) -> dict[str, dict]:
     rows: dict[str, dict] = {}
     for set_data in DATA["sets"].values():
         rows.update((set_data["models"].get(model) or {}).get("rows") or {})
-    return {name: row for name, row in rows.items() if row.get("status") == "ok"}
+    return {name: row for name, row in rows.items() if row.get("status") == "ok" and name != PROFILE_ROW}
 
 
 def _signature(name: str, row: dict) -> tuple | None:
-    """(Backend, Blöcke je Vorwärtsdurchlauf, Checkpointing, Liger, Dropout) einer gemessenen Zeile."""
+    """(Backend, Blöcke je Vorwärtsdurchlauf, Checkpointing, Liger, Dropout, Attention) einer Zeile."""
     if "plan" in row:
         plan, settings = row["plan"], row["trainer_settings"]
-        dropout = 0.0 if "dropout0" in name else 0.05
+        backend = row["backend"]
+        attention = (plan.get("attn_implementation") or "sdpa") if backend == "trl" else "unsloth"
         return (
-            row["backend"],
+            backend,
             plan["per_device_train_batch_size"],
             plan["gradient_checkpointing"],
             settings["use_liger_kernel"],
-            dropout,
+            row["settings"]["lora_dropout"],
+            attention,
         )
     settings = row["settings"]
     if not settings.get("packing"):
         return None
+    backend = settings["backend"]
     return (
-        settings["backend"],
-        4,
+        backend,
+        settings.get("batch", 4),
         settings["gc"],
         bool(settings.get("liger")),
-        settings.get("dropout", 0.05),
+        settings.get("dropout", 0.0),
+        (settings.get("attn") or "sdpa") if backend == "trl" else "unsloth",
     )
+
+
+BUDGET_NAMES = {"16gb": "16 GB", "24gb": "24 GB", "full": "ganze Karte"}
 
 
 def _label(name: str, row: dict) -> str:
     if name in PEERS:
         return PEERS[name]
-    backend, micro, gc, liger, dropout = _signature(name, row)
-    parts = [f"{_blocks(micro)} je Vorwärtsdurchlauf", "Checkpointing" if gc else "ohne Checkpointing"]
-    if liger:
-        parts.append("Liger")
-    if dropout == 0:
-        parts.append("Dropout 0")
-    return f"`slmwiki finetune`, Backend {backend}: " + ", ".join(parts)
+    return f"`slmwiki finetune`, Backend {row['backend']}, Budget {BUDGET_NAMES[row['settings']['budget']]}"
 
 
 def _blocks(count: int) -> str:
@@ -96,6 +112,7 @@ def _plan(model: str, backend: str, budget: int):
         device_name="Budget",
         example_lengths=[round(data["mean"])] * data["examples"],
         liger=True,
+        flex=True,
     )
 
 
@@ -106,7 +123,8 @@ def _picked(model: str, backend: str, budget: int) -> tuple[str, dict] | None:
         plan.per_device_train_batch_size,
         plan.gradient_checkpointing,
         plan.use_liger_kernel,
-        0.05,
+        FinetuneConfig.__dataclass_fields__["lora_dropout"].default,
+        (plan.attn_implementation or "sdpa") if backend == "trl" else "unsloth",
     )
     matches = [(n, r) for n, r in _rows(model).items() if _signature(n, r) == wanted]
     if not matches:
@@ -119,6 +137,8 @@ def _picked(model: str, backend: str, budget: int) -> tuple[str, dict] | None:
         "mfu": sum(r["mfu"] for r in own) / len(own),
         "peak_allocated_bytes": max(r["peak_allocated_bytes"] for r in own),
         "runs": len(own),
+        "low": min(r["tokens_per_s"] for r in own),
+        "high": max(r["tokens_per_s"] for r in own),
     }
     return matches[0][0], mean
 
@@ -147,17 +167,25 @@ def engine_table() -> None:
     order = [n for n in PEERS if n in names] + sorted(n for n in names if n not in PEERS)
     print("| Weg | " + " | ".join(f"{m}: Token/s | Spitze | MFU" for m in MODELS.values()) + " |")
     print("|---|" + "---:|---:|---:|" * len(MODELS))
+    earlier = False
     for name in order:
         cells = []
         for model in MODELS:
             row = _rows(model).get(name)
+            mark = "*" if row and "earlier_call" in row else ""
+            earlier = earlier or bool(mark)
             cells += (
-                [number(row["tokens_per_s"]), gib(row["peak_allocated_bytes"], 1), percent(row["mfu"])]
+                [number(row["tokens_per_s"]) + mark, gib(row["peak_allocated_bytes"], 1), percent(row["mfu"])]
                 if row
                 else ["–", "–", "–"]
             )
         source = next(_rows(m)[name] for m in MODELS if name in _rows(m))
         print(f"| {_label(name, source)} | " + " | ".join(cells) + " |")
+    if earlier:
+        print(
+            "\n\\* aus einem früheren Aufruf auf derselben Art Karte mit denselben Versionen (im letzten Aufruf "
+            "reichte die Zeit für diese Zeile nicht)."
+        )
 
 
 def picks_table() -> None:
@@ -172,13 +200,19 @@ def picks_table() -> None:
                 )
                 if plan.use_liger_kernel:
                     text += ", Liger"
+                if plan.attn_implementation == "flex_attention":
+                    text += ", FlexAttention"
                 picked = _picked(model, backend, budget)
                 if picked is None:
                     print(f"| {label} | {budget_name} | {backend} | {text} | nicht gemessen | – | – |")
                     continue
                 row = picked[1]
                 fits = "ja" if _fits(row, budget) else "nein"
-                runs = f" (Mittel aus {row['runs']} Läufen)" if row["runs"] > 1 else ""
+                runs = (
+                    f" (Mittel aus {row['runs']} Läufen: {number(row['low'])} bis {number(row['high'])})"
+                    if row["runs"] > 1
+                    else ""
+                )
                 print(
                     f"| {label} | {budget_name} | {backend} | {text} | {number(row['tokens_per_s'])}{runs} | "
                     f"{gib(row['peak_allocated_bytes'], 1)} | {fits} |"
@@ -211,6 +245,12 @@ def goals_table() -> None:
                 continue
             ours_rate = best_ours[1]["tokens_per_s"]
             ratio = number(ours_rate / best_peer[1]["tokens_per_s"], 2) + "×" if best_peer else "–"
+            signature = _signature(best_ours[0], rows[best_ours[0]])
+            if best_peer and _signature(*best_peer) == signature:
+                # the same settings: the plan *is* the fastest peer; the runs differ only by noise
+                runs = [r["tokens_per_s"] for n, r in rows.items() if _signature(n, r) == signature]
+                ratio = "1,00× (gleiche Einstellungen"
+                ratio += f"; Läufe {number(min(runs))} bis {number(max(runs))})" if len(runs) > 1 else ")"
             print(
                 f"| {label} | {budget_name} | {peer_text} | {number(ours_rate)} (MFU {percent(best_ours[1]['mfu'])}) | "
                 f"{ratio} | {number(ours_rate / plain, 1)}× |"
@@ -227,7 +267,7 @@ def estimate_table() -> None:
             signature = _signature(name, row)
             if signature is None:
                 continue
-            backend, micro, gc, _, dropout = signature
+            backend, micro, gc, _, dropout, attention = signature
             estimate = estimate_training_memory(
                 model,
                 "qlora",
@@ -237,6 +277,7 @@ def estimate_table() -> None:
                 loss_implementation="chunked",
                 backend=backend,
                 lora_dropout=dropout,
+                attention="flex_attention" if attention == "flex_attention" else "sdpa",
                 overhead_bytes=0,
             ).total
             measured = row["peak_allocated_bytes"]
@@ -247,11 +288,16 @@ def estimate_table() -> None:
 
 
 def loss_table() -> None:
-    """Verlust je Schritt: gleiche Daten, gleiche Einstellungen, verschiedene Backends (Gemma 3 1B)."""
-    rows = _rows("gemma-3-1b")
-    names = [
-        n for n in ("trl_packing", "trl_packing_liger", "unsloth_packing_gc", "unsloth_packing") if n in rows
-    ]
+    """Verlust je Schritt: gleiche Daten, gleiche Einstellungen, verschiedene Wege (Gemma 3 4B)."""
+    rows = _rows("gemma-3-4b")
+    wanted = (
+        "trl_packing",
+        "trl_packing_liger",
+        "trl_packing_liger_flex",
+        "unsloth_packing_gc",
+        "unsloth_packing",
+    )
+    names = [n for n in wanted if n in rows]
     steps = max(len(rows[n]["loss_curve"]) for n in names)
     print("| Schritt | " + " | ".join(PEERS[n] for n in names) + " |")
     print("|---:|" + "---:|" * len(names))
@@ -260,3 +306,57 @@ def loss_table() -> None:
             number(rows[n]["loss_curve"][i][1], 2) if i < len(rows[n]["loss_curve"]) else "–" for n in names
         ]
         print(f"| {i + 1} | " + " | ".join(cells) + " |")
+
+
+def _family(name: str) -> str:
+    lower = name.lower()
+    return next((label for label, keys in KERNEL_FAMILIES if any(k in lower for k in keys)), "Sonstige")
+
+
+def profile_table() -> None:
+    """Wohin die GPU-Zeit geht: Kernel-Familien der 40 größten Kernels, Gemma 3 4B, TRL + Liger, SDPA."""
+    row = DATA["sets"]["trl"]["models"]["gemma-3-4b"]["rows"][PROFILE_ROW]
+    profile = row["profile"]
+    families: dict[str, float] = {}
+    for kernel in profile["top_kernels"]:
+        family = _family(kernel["name"])
+        if family != "Profiler-Markierung":
+            families[family] = families.get(family, 0.0) + kernel["s"]
+    total = sum(families.values())
+    print("| Kernel-Familie | GPU-Zeit je Schritt | Anteil |\n|---|---:|---:|")
+    for family, seconds in sorted(families.items(), key=lambda kv: -kv[1]):
+        per_step = seconds / profile["steps"] * 1000
+        print(f"| {family} | {number(per_step, 0)} ms | {percent(seconds / total)} |")
+    wall = profile["wall_s"] / profile["steps"] * 1000
+    print(
+        f"\nEin Schritt dauerte beim Profilieren {number(wall, 0)} ms; die 40 größten Kernels belegen davon "
+        f"{number(total / profile['steps'] * 1000, 0)} ms GPU-Zeit."
+    )
+
+
+def flex_gain() -> None:
+    """FlexAttention gegen SDPA, gleiche Einstellungen (TRL Packing + Liger, ohne Checkpointing)."""
+    print("| Modell | SDPA: Token/s | FlexAttention: Token/s | Faktor | Spitze SDPA | Spitze Flex |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for model, label in MODELS.items():
+        rows = _rows(model)
+        sdpa, flex = rows["trl_packing_liger"], rows["trl_packing_liger_flex"]
+        print(
+            f"| {label} | {number(sdpa['tokens_per_s'])} | {number(flex['tokens_per_s'])} | "
+            f"{number(flex['tokens_per_s'] / sdpa['tokens_per_s'], 2)}× | {gib(sdpa['peak_allocated_bytes'], 1)} | "
+            f"{gib(flex['peak_allocated_bytes'], 1)} |"
+        )
+    check = DATA["packing_check"]
+    print(
+        "\nTrennt die Attention die gepackten Beispiele? Eine Zeile aus drei Beispielen "
+        f"({', '.join(number(n) for n in check['lengths'])} Token), Gemma 3 1B in bf16, größte Abweichung der Logits "
+        "gegenüber den einzeln gerechneten Beispielen:\n"
+    )
+    print("| Attention | mit `position_ids` je Beispiel | ohne (Beispiele sehen einander) | größter Logit |")
+    print("|---|---:|---:|---:|")
+    for attn, values in check["attn"].items():
+        name = "FlexAttention" if attn == "flex_attention" else "SDPA"
+        print(
+            f"| {name} | {number(values['max_abs_diff_packed_vs_separate'], 3)} | "
+            f"{number(values['max_abs_diff_unseparated_vs_separate'], 2)} | {number(values['max_abs_logit'], 2)} |"
+        )

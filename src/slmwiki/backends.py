@@ -114,6 +114,7 @@ def load_trainable_model(
     compute_dtype: Any,
     *,
     gradient_checkpointing: bool,
+    attn_implementation: str | None = None,
 ) -> tuple[Any, Any]:
     """Lädt das Basismodell in NF4 (Double Quantization) und legt die LoRA-Adapter an.
 
@@ -123,6 +124,8 @@ def load_trainable_model(
         config: Die `FinetuneConfig` (LoRA-Felder, `max_seq_length`, `seed`, `attn_implementation`).
         compute_dtype: Rechengenauigkeit.
         gradient_checkpointing: Ob Aktivierungen neu berechnet werden (Unsloth: sein eigenes Verfahren).
+        attn_implementation: Attention-Implementierung des Plans (nur TRL-Backend); `None` = die der
+            Konfiguration.
 
     Returns:
         `(peft_model, base_model_before_lora)`; das zweite dient nur Prüfungen.
@@ -143,7 +146,7 @@ def load_trainable_model(
         quantize=True,
         compute_dtype=compute_dtype,
         trust_remote_code=config.trust_remote_code,
-        attn_implementation=config.attn_implementation,
+        attn_implementation=attn_implementation or config.attn_implementation,
     )
     keep_4bit_layout_for_training(model)  # gradients must flow through the NF4 layers (CPU)
     # On a bf16 GPU the recipe is TRL's own: embeddings, norms and residual stream stay bf16 (half the

@@ -192,7 +192,12 @@ def finetune(
 
         # --- 6. Base model in 4-bit NF4 with double quantization, LoRA adapters -------------------------
         model, _ = backends.load_trainable_model(
-            backend, resolved, config, compute_dtype, gradient_checkpointing=plan.gradient_checkpointing
+            backend,
+            resolved,
+            config,
+            compute_dtype,
+            gradient_checkpointing=plan.gradient_checkpointing,
+            attn_implementation=plan.attn_implementation,
         )
         # peft counts each packed 4-bit byte as two parameters, so `total` is the real model size.
         trainable, total = model.get_nb_trainable_parameters()
@@ -215,10 +220,11 @@ def finetune(
         )
         _match_adapter_dtype(trainer.model, compute_dtype)
         settings = trainer_settings(trainer)  # what the trainer will run, read back from the trainer
+        planned = overrides | {"attn_implementation": plan.attn_implementation}
         if backend == "trl":
-            ensure_plan_applied(overrides, settings)
+            ensure_plan_applied(planned, settings)
         else:  # Unsloth rewrites some trainer arguments itself: what it changed goes into run.json
-            settings["differs_from_plan"] = plan_differences(overrides, settings)
+            settings["differs_from_plan"] = plan_differences(planned, settings)
     if not progress:
         trainer.remove_callback(PrinterCallback)  # no log dicts on stdout either
     if cuda:

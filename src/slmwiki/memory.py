@@ -104,15 +104,33 @@ der Spitzen mit Dropout 0,05 und 0 (Gemma 3 1B: 1,62; 4B: 1,75; `benchmarks/resu
 ACTIVATION_CALIBRATION: dict[tuple[str, bool], float] = {
     ("trl", False): 0.49,
     ("trl", True): 0.87,
-    ("unsloth", False): 0.8,
-    ("unsloth", True): 17.9,
+    ("unsloth", False): 0.68,
+    ("unsloth", True): 1.0,  # not used: see UNSLOTH_CHECKPOINT_BASE / _PER_TOKEN
 }
 """Faktor auf die Aktivierungsformel je (Backend, Gradient Checkpointing), angepasst an die gemessenen
-Spitzen von Gemma 3 1B auf einer H200 (`benchmarks/results/gpu_engine.json`; TRL: Mittel über die Läufe,
-Unsloth: die Läufe ohne LoRA-Dropout) und geprüft an den übrigen Messungen (Gemma 3 4B, Dropout 0,05;
-`tests/test_memory_engine.py`). Unsloths Checkpointing hält deutlich mehr als die Schichteingänge
-(gemessen 13 GiB bei 8.192 Token je Vorwärtsdurchlauf), daher der große Faktor; gemessen ist nur diese
-eine Länge."""
+Spitzen von Gemma 3 1B und 4B auf einer H200 (`benchmarks/results/gpu_engine.json`, LoRA-Dropout 0).
+TRL trifft beide Modelle auf wenige Prozent; für Unsloth ohne Checkpointing braucht Gemma 3 1B den Faktor
+0,8, Gemma 3 4B 0,58 (seine Kernels sparen bei breiteren Schichten mehr), 0,68 liegt dazwischen
+(`tests/test_memory_engine.py`: höchstens 20 % daneben)."""
+
+UNSLOTH_CHECKPOINT_BASE = int(3.87 * 2**30)
+"""Unsloths Gradient Checkpointing lagert die Schichteingänge in den Hauptspeicher aus; auf der GPU bleibt
+ein Sockel plus ein Anteil je Token, der kaum von der Modellgröße abhängt (gemessen bei 8.192 Token:
+Gemma 3 1B 13,0 und 16,7 GiB in zwei Aufrufen, Gemma 3 4B 15,1 GiB). Sockel und Anteil je Token
+(`UNSLOTH_CHECKPOINT_PER_TOKEN`) sind an Gemma 3 4B bei 2.048 Token und Gemma 3 1B bei 8.192 Token
+angepasst, sodass keine Messung um mehr als 7 % unterschätzt wird."""
+
+UNSLOTH_CHECKPOINT_PER_TOKEN = int(0.00118 * 2**30)
+"""Bytes je Token auf der GPU unter Unsloths Checkpointing (siehe `UNSLOTH_CHECKPOINT_BASE`)."""
+
+FLEX_ACTIVATION_FACTOR = 0.8
+"""Faktor auf die Aktivierungen ohne Checkpointing, wenn die Attention mit FlexAttention rechnet
+(`attention="flex_attention"`, die Wahl des Plans im TRL-Backend): Sie speichert für gepackte Blöcke
+weniger als SDPA mit Maske. Angepasst an die Läufe mit Liger-Kernels von Gemma 3 1B und 4B auf einer H200
+(`benchmarks/results/gpu_engine.json`, Zeilen mit „flex“)."""
+
+ATTENTION_IMPLEMENTATIONS = ("sdpa", "flex_attention")
+"""Attention-Implementierungen, die das Speichermodell unterscheidet."""
 
 DEFAULT_GPUS: dict[str, float] = {"T4 16 GB": 16, "RTX 3060 12 GB": 12, "RTX 4090 24 GB": 24}
 """Grafikkarten für die Passt-Tabelle (Faktenblatt §5.2); „GB“ bei Grafikspeicher meint hier 2^30 Byte (GiB)."""
@@ -366,6 +384,7 @@ def estimate_training_memory(
     overhead_bytes: int = CUDA_CONTEXT_BYTES,
     backend: str | None = None,
     lora_dropout: float = 0.0,
+    attention: str = "sdpa",
 ) -> MemoryBreakdown:
     """Schätzt den Spitzenbedarf eines Trainingsschritts (Formeln in der Moduldokumentation).
 
@@ -395,6 +414,8 @@ def estimate_training_memory(
             GPU-Messungen kalibrierten Faktoren `ACTIVATION_CALIBRATION`.
         lora_dropout: LoRA-Dropout > 0 hält je Zielmodul eine Kopie des Eingangs samt Maske für den
             Rückwärtsdurchlauf (`LORA_DROPOUT_BYTES` je Eingangswert; mit Checkpointing nur für eine Schicht).
+        attention: „sdpa“ oder „flex_attention“; nur mit `backend` und ohne Checkpointing wirksam
+            (`FLEX_ACTIVATION_FACTOR`).
 
     Returns:
         Die Aufschlüsselung (`MemoryBreakdown`).
@@ -410,6 +431,7 @@ def estimate_training_memory(
     _choice("optimizer", optimizer, OPTIMIZERS)
     _choice("compute_dtype", compute_dtype, tuple(DTYPE_BYTES))
     _choice("loss_implementation", loss_implementation, LOSS_IMPLEMENTATIONS)
+    _choice("attention", attention, ATTENTION_IMPLEMENTATIONS)
     require_positive_int("seq_len", seq_len)
     require_positive_int("batch", batch)
     require_non_negative("overhead_bytes", overhead_bytes)
@@ -455,8 +477,12 @@ def estimate_training_memory(
         activations = (spec.num_layers + 1) * tokens * spec.hidden_size * act + max(0, one_layer - logits)
     else:
         activations = spec.num_layers * one_layer + tokens * spec.hidden_size * act
-    if backend is not None:
+    if backend == "unsloth" and gradient_checkpointing:
+        activations = UNSLOTH_CHECKPOINT_BASE + UNSLOTH_CHECKPOINT_PER_TOKEN * tokens
+    elif backend is not None:
         activations = int(activations * ACTIVATION_CALIBRATION[(backend, gradient_checkpointing)])
+        if attention == "flex_attention" and not gradient_checkpointing:
+            activations = int(activations * FLEX_ACTIVATION_FACTOR)
     activations += dropout if gradient_checkpointing else spec.num_layers * dropout
 
     return MemoryBreakdown(

@@ -13,8 +13,11 @@
    Checkpointing, wenn es passt (schneller), sonst mit; der größte Mikro-Batch, der ins Budget passt,
    höchstens `MAX_ROW_TOKENS` Token je Vorwärtsdurchlauf.
 4. **Liger-Kernels** (RMSNorm, RoPE, SwiGLU/GeGLU als Triton-Kerne; `use_liger_kernel`) im
-   TRL-Backend, wenn `liger-kernel` installiert ist und ohne Gradient Checkpointing gerechnet wird;
-   Unsloth bringt eigene Kerne mit.
+   TRL-Backend, wenn `liger-kernel` installiert ist; Unsloth bringt eigene Kerne mit.
+5. **Attention** im TRL-Backend: FlexAttention (`attn_implementation="flex_attention"`, Teil von
+   PyTorch), sofern die Konfiguration keine Implementierung vorgibt. transformers baut aus den
+   `position_ids` der gepackten Zeile eine Block-Maske, und FlexAttention überspringt die Kacheln, die
+   sie ausschließt; SDPA rechnet die ganze Zeile und maskiert danach.
 
 Das Budget ist der Speicher der GPU oder `gpu_memory` („16GB“), abzüglich `CUDA_CONTEXT_RESERVE`
 und mal `MEMORY_FILL`. Die Gründe stehen deutsch in `TrainingPlan.reasons` und im Laufprotokoll.
@@ -82,6 +85,14 @@ def liger_available() -> bool:
     return importlib.util.find_spec("liger_kernel") is not None
 
 
+def flex_available() -> bool:
+    """Ob PyTorch FlexAttention mitbringt (`torch.nn.attention.flex_attention`, ab PyTorch 2.5)."""
+    try:
+        return importlib.util.find_spec("torch.nn.attention.flex_attention") is not None
+    except ModuleNotFoundError:
+        return False
+
+
 @dataclass
 class TrainingPlan:
     """Was der Trainer rechnen soll – vor seinem Bau festgelegt."""
@@ -100,6 +111,8 @@ class TrainingPlan:
     """Aktivierungen im Rückwärtsdurchlauf neu berechnen."""
     use_liger_kernel: bool = False
     """Liger-Kernels (nur TRL-Backend)."""
+    attn_implementation: str | None = None
+    """Attention-Implementierung, mit der das Modell geladen wird; `None` = aus der Konfiguration."""
     budget_bytes: int | None = None
     """Speicherbudget, mit dem geplant wurde (`None` ohne GPU-Plan)."""
     estimated_peak_bytes: int | None = None
@@ -171,6 +184,7 @@ def estimate_plan_peak(
     lora_r: int,
     target_modules: Any,
     lora_dropout: float = 0.0,
+    attention: str | None = None,
 ) -> int:
     """Geschätzte Spitze eines Plans nach dem Speichermodell (`slmwiki.memory`).
 
@@ -182,6 +196,7 @@ def estimate_plan_peak(
         lora_r: LoRA-Rang.
         target_modules: LoRA-Zielmodule.
         lora_dropout: LoRA-Dropout (> 0 kostet Speicher).
+        attention: Attention-Implementierung (`None`/„sdpa“ oder „flex_attention“).
 
     Returns:
         Bytes (wie `torch.cuda.max_memory_allocated`).
@@ -199,6 +214,7 @@ def estimate_plan_peak(
         loss_implementation="chunked",
         backend=backend,
         lora_dropout=lora_dropout,
+        attention="flex_attention" if attention == "flex_attention" else "sdpa",
         overhead_bytes=0,
     ).total
 
@@ -212,6 +228,7 @@ def plan_training(
     device_name: str,
     example_lengths: Sequence[int],
     liger: bool | None = None,
+    flex: bool | None = None,
 ) -> TrainingPlan:
     """Plant Packing, Mikro-Batch, Gradient Checkpointing und Liger für eine CUDA-GPU.
 
@@ -223,6 +240,8 @@ def plan_training(
         device_name: Bezeichnung der GPU (für die Begründung).
         example_lengths: Tokenlängen der Trainingsbeispiele nach der Chat-Vorlage.
         liger: Liger verwenden, falls das Backend es kann; `None` = wenn installiert.
+        flex: FlexAttention verwenden (TRL-Backend, ohne Vorgabe in der Konfiguration); `None` = wenn
+            PyTorch sie mitbringt.
 
     Returns:
         Der Plan.
@@ -254,6 +273,9 @@ def plan_training(
         f"ergeben {packs_per_step} Block/Blöcke je Schritt.".replace(",", ".")
     )
     use_liger = backend == "trl" and (liger_available() if liger is None else liger)
+    attention = config.attn_implementation
+    if attention is None and backend == "trl" and (flex_available() if flex is None else flex):
+        attention = "flex_attention"
 
     lora = (config.lora_r, config.target_modules, config.lora_dropout)
 
@@ -262,7 +284,7 @@ def plan_training(
         for micro in range(1, packs_per_step + 1):
             if micro * pack > max(MAX_ROW_TOKENS, pack):
                 break
-            peak = estimate_plan_peak(spec, backend, micro * pack, checkpointing, *lora)
+            peak = estimate_plan_peak(spec, backend, micro * pack, checkpointing, *lora, attention=attention)
             if peak > budget:
                 break
             best = micro
@@ -290,15 +312,17 @@ def plan_training(
             "Senken Sie „max_seq_length“ oder nehmen Sie ein kleineres Modell."
         )
     accumulation = max(1, round(packs_per_step / micro))
-    if use_liger and checkpointing:
-        # measured on an H200: with recomputation Liger made Gemma 3 1B slower (4.826 vs 12.120 tokens/s)
-        use_liger = False
-        reasons.append("Liger-Kernels bleiben mit Gradient Checkpointing aus (gemessen langsamer).")
     if use_liger:
         reasons.append("Liger-Kernels (RMSNorm, RoPE, GeGLU/SwiGLU) sind installiert und laufen mit.")
     elif backend == "unsloth":
         reasons.append("Unsloth bringt eigene Triton-Kernels und sein Gradient Checkpointing mit.")
-    peak = estimate_plan_peak(spec, backend, micro * pack, checkpointing, *lora)
+    if attention == "flex_attention" and config.attn_implementation is None:
+        reasons.append(
+            "Attention mit FlexAttention: Sie überspringt in den gepackten Blöcken, was die Maske zwischen den "
+            "Beispielen ausschließt (SDPA rechnet es und verwirft es). Die ersten Schritte übersetzen die "
+            "Kernels (etwa eine Minute)."
+        )
+    peak = estimate_plan_peak(spec, backend, micro * pack, checkpointing, *lora, attention=attention)
     reasons.append(f"Geschätzte Spitze: {_gib(peak)}.")
     return TrainingPlan(
         backend=backend,
@@ -308,6 +332,7 @@ def plan_training(
         gradient_accumulation_steps=accumulation,
         gradient_checkpointing=checkpointing,
         use_liger_kernel=use_liger,
+        attn_implementation=attention,
         budget_bytes=budget,
         estimated_peak_bytes=peak,
         device=device_name,
@@ -349,6 +374,7 @@ def plan_differences(plan: dict[str, Any], settings: dict[str, Any]) -> dict[str
         "activation_checkpointing": plan.get("gradient_checkpointing"),
         "packing": plan.get("packing"),
         "use_liger_kernel": plan.get("use_liger_kernel"),
+        "attn_implementation": plan.get("attn_implementation"),
     }
     return {
         key: (value, settings.get(key))
@@ -386,6 +412,7 @@ __all__ = [
     "ensure_plan_applied",
     "estimate_plan_peak",
     "example_token_lengths",
+    "flex_available",
     "liger_available",
     "parse_memory",
     "plan_differences",
