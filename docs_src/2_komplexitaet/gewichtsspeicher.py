@@ -1,7 +1,7 @@
-"""Tabelle: Speicherbedarf der Gewichte realer SLMs in BF16, INT8, NF4 und NF4 mit Double Quantization.
+"""Tabelle: Speicherbedarf der Gewichte realer SLMs in bf16, INT8, NF4 und NF4 mit Double Quantization.
 
 Quantisiert werden nur die linearen Schichten der Decoder-Blöcke; Embedding, Normen und eine eigene
-Ausgabeschicht bleiben in BF16 (16 Bit). INT8 ist ohne Skalierungskonstanten gerechnet.
+Ausgabeschicht bleiben in bf16 (16 Bit). INT8 ist ohne Skalierungskonstanten gerechnet.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from slmwiki.quantization import bits_per_parameter
 
 MODELS = ["gemma-3-270m", "gemma-3-1b", "qwen3-1.7b", "gemma-3-4b", "qwen3-4b", "phi-4-mini", "qwen3-8b"]
 FORMATS = [
-    ("BF16", 16.0),
+    ("bf16", 16.0),
     ("INT8", 8.0),
     ("NF4", bits_per_parameter(64, double_quant=False)),
     ("NF4 + DQ", bits_per_parameter(64, double_quant=True)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slmwiki.memory import LABELS_DE, MemoryBreakdown, estimate_training_memory
 
 MODELS = ["gemma-3-1b", "qwen3-4b"]
-METHODS = [("full", "volles Fine-Tuning"), ("lora", "LoRA (BF16-Basis)"), ("qlora", "QLoRA (NF4-Basis)")]
+METHODS = [("full", "volles Fine-Tuning"), ("lora", "LoRA (bf16-Basis)"), ("qlora", "QLoRA (NF4-Basis)")]
 SETTINGS = {"seq_len": 1024, "batch": 1, "r": 16, "gradient_checkpointing": True, "optimizer": "adamw"}
 ITEMS = ["weights", "lora_parameters", "gradients", "optimizer_states", "activations", "logits", "overhead"]
 LABELS = {item: LABELS_DE[item] for item in ITEMS}

@@ -19,7 +19,7 @@ print("| **Summe** | " + " | ".join(f"**{gib(b.total)}**" for _, _, b in rows) +
 print()
 print(
     f"*Schätzung mit `slmwiki.memory.estimate_training_memory`: {data['settings_text']()}. "
-    "LoRA-Adapter, Gradienten und Optimiererzustände in FP32; beim vollen Fine-Tuning auch die Gewichte in FP32. "
-    "Bei QLoRA liegen Embedding und Normen wie nach `peft.prepare_model_for_kbit_training` in FP32. "
+    "LoRA-Adapter, Gradienten und Optimiererzustände in fp32; beim vollen Fine-Tuning auch die Gewichte in fp32. "
+    "Bei QLoRA liegen Embedding und Normen wie nach `peft.prepare_model_for_kbit_training` in fp32. "
     "GiB = 2³⁰ Byte.*"
 )
