@@ -670,6 +670,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def _join_rows(merged: dict[str, Any], set_name: str, file: Path, suffix: str) -> None:
+    """Takes the rows that ran of a later call into `merged` under `<name><suffix>`, with that call's bf16 rate."""
+    data = json.loads(file.read_text())
+    for model, entry in data["models"].items():
+        rows = merged["sets"][set_name]["models"][model]["rows"]
+        for name, row in entry["rows"].items():
+            if row.get("status") == "ok":
+                row["bf16_matmul_of_call"] = data["bf16_matmul"]
+                rows[f"{name}{suffix}"] = row
+
+
 def cmd_merge(args: argparse.Namespace) -> int:
     merged: dict[str, Any] = {
         "workload": {
@@ -690,24 +701,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
             merged["sets"][set_name] = json.loads(path.read_text())
     for extra in args.extra:  # a later call of the same set: its rows join under "<name>_<suffix>"
         set_name, suffix, file = extra.split(":", 2)
-        data = json.loads(Path(file).read_text())
-        for model, entry in data["models"].items():
-            rows = merged["sets"][set_name]["models"][model]["rows"]
-            for name, row in entry["rows"].items():
-                if row.get("status") == "ok":
-                    row["bf16_matmul_of_call"] = data["bf16_matmul"]
-                    rows[f"{name}_{suffix}"] = row
-    for (
-        replace
-    ) in args.replace:  # a later call with a changed planner: its rows replace those of the same name
+        _join_rows(merged, set_name, Path(file), f"_{suffix}")
+    for replace in args.replace:  # a later call with a changed planner: rows replace those of the same name
         set_name, file = replace.split(":", 1)
-        data = json.loads(Path(file).read_text())
-        for model, entry in data["models"].items():
-            rows = merged["sets"][set_name]["models"][model]["rows"]
-            for name, row in entry["rows"].items():
-                if row.get("status") == "ok":
-                    row["bf16_matmul_of_call"] = data["bf16_matmul"]
-                    rows[name] = row
+        _join_rows(merged, set_name, Path(file), "")
     for (
         earlier
     ) in args.earlier:  # rows the call ran out of time for, from an earlier call of the same versions
