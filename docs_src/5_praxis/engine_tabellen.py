@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from slmwiki.config import FinetuneConfig
 from slmwiki.formatting import gib, number, percent
+from slmwiki.memory import CUDA_CONTEXT_BYTES
 from slmwiki.models import get_spec
 from slmwiki.notebook import benchmark_result
-from slmwiki.planner import CUDA_CONTEXT_RESERVE, plan_training
+from slmwiki.planner import plan_training
 
 DATA = benchmark_result("gpu_engine.json")
 MODELS = {"gemma-3-1b": "Gemma 3 1B", "gemma-3-4b": "Gemma 3 4B"}
@@ -98,7 +99,7 @@ def _budgets() -> dict[str, int]:
 
 
 def _fits(row: dict, budget: int) -> bool:
-    return row["peak_allocated_bytes"] + CUDA_CONTEXT_RESERVE <= budget
+    return row["peak_allocated_bytes"] + CUDA_CONTEXT_BYTES <= budget
 
 
 def _plan(model: str, backend: str, budget: int):

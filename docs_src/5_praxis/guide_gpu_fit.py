@@ -1,13 +1,13 @@
 """Tabelle „Welches Modell passt auf welche GPU?“ (Kapitel 5, Hardware).
 
-Erzeugt mit `slmwiki.memory.gpu_fit_table` und `fit_table_markdown`: je Modell QLoRA-Training (1.024 Token,
+Erzeugt mit `slmwiki.gpu_fit.gpu_fit_table` und `fit_table_markdown`: je Modell QLoRA-Training (1.024 Token,
 Batch 1, r = 16 auf allen linearen Schichten, Gradient Checkpointing, AdamW) sowie Inferenz mit NF4- und
 bf16-Gewichten (4.096 Token Kontext); nutzbar sind 90 % des Grafikspeichers.
 """
 
 from __future__ import annotations
 
-from slmwiki.memory import fit_table_markdown, gpu_fit_table
+from slmwiki.gpu_fit import fit_table_markdown, gpu_fit_table
 from slmwiki.models import get_spec
 
 MODELS = [
@@ -42,7 +42,7 @@ for gpu in rows[0].fits:
     print(f"- **{gpu}:** {f'`{largest}`' if largest else 'keines'}")
 print()
 print(
-    "*Geschätzt mit `slmwiki.memory.gpu_fit_table(...)`; ✓ = geschätzter Bedarf einschließlich CUDA-Kontext passt in "
+    "*Geschätzt mit `slmwiki.gpu_fit.gpu_fit_table(...)`; ✓ = geschätzter Bedarf einschließlich CUDA-Kontext passt in "
     "90 % des Grafikspeichers. Die Trainingsschätzung rechnet das GPU-Rezept von `slmwiki finetune` (TRL, "
     "gestückelter Verlust, bf16, Gradient Checkpointing, LoRA-Dropout 0,05); ihre Faktoren sind an gemessenen "
     "Spitzen von Gemma 3 1B und 4B angepasst (Seite „Leistung“), für die übrigen Modelle übertragen.*"

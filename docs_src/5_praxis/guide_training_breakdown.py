@@ -2,13 +2,14 @@
 
 Gestapelte Balken aus `slmwiki.memory.estimate_training_memory` (QLoRA, 1.024 Token, Batch 1, r = 16 auf allen
 linearen Schichten, Gradient Checkpointing, AdamW) mit den Speichergrößen der GPUs aus
-`slmwiki.memory.DEFAULT_GPUS` als senkrechte Linien.
+`slmwiki.gpu_fit.DEFAULT_GPUS` als senkrechte Linien.
 """
 
 from __future__ import annotations
 
 from slmwiki.figures import PALETTE, german_ticks, new_figure, to_svg
-from slmwiki.memory import DEFAULT_GPUS, GIB, estimate_training_memory
+from slmwiki.gpu_fit import DEFAULT_GPUS
+from slmwiki.memory import GIB, estimate_training_memory
 
 MODELS = ["gemma-3-1b", "qwen3-1.7b", "gemma-3-4b", "phi-4-mini", "qwen3-4b", "qwen3-8b"]
 SEQ_LEN = 1024

@@ -43,8 +43,8 @@ der CPU (`memory_cpu.json`) und echtes QLoRA auf der GPU (`memory_gpu.json`). Je
 Konfiguration muss innerhalb von 15 % liegen (`tests/test_memory_measurements.py`).
 
 **Zusatzbedarf.** `torch.cuda.max_memory_allocated` enthält den CUDA-Kontext nicht. Für die Frage
-„passt das auf die Karte?“ rechnet das Modul pauschal `CUDA_CONTEXT_BYTES` hinzu (Faktenblatt §5.1:
-≈ 0,3–0,5 GB); zum Vergleich mit Messungen setzen Sie `overhead_bytes=0`.
+„passt das auf die Karte?“ rechnet das Modul pauschal `CUDA_CONTEXT_BYTES` hinzu; zum Vergleich mit Messungen setzen Sie
+`overhead_bytes=0`. Welche Modelle auf welche Karte passen, rechnet `slmwiki.gpu_fit` damit aus.
 
 Dieses Modul importiert torch nur indirekt über `slmwiki.lora` (für `LoRALinear`).
 """
@@ -61,8 +61,11 @@ from slmwiki.models import ModelSpec, get_spec
 GIB = 2**30
 """Bytes in einem GiB."""
 
-CUDA_CONTEXT_BYTES = GIB // 2
-"""Pauschaler Zusatzbedarf für CUDA-Kontext und cuBLAS-Arbeitsspeicher (obere Grenze von ≈ 0,3–0,5 GB)."""
+CUDA_CONTEXT_BYTES = 768 * 2**20
+"""Speicher, den `torch.cuda.max_memory_allocated` nicht zählt: CUDA-Kontext, cuBLAS- und Triton-Arbeitsspeicher.
+
+Eigene Schätzung mit Spielraum: Der CUDA-Kontext allein belegt je nach Karte und Treiber einige hundert MiB.
+Der Trainingsplan (`slmwiki.planner`) und die Passt-Tabelle (`slmwiki.gpu_fit`) rechnen beide damit."""
 
 LOGITS_BYTES_PER_ELEMENT = 12
 """Bytes je Logit-Wert an der Verlust-Spitze: log_softmax (4) + dessen Gradient (4) + Logit-Gradient (4)."""
@@ -131,9 +134,6 @@ weniger als SDPA mit Maske. Angepasst an die Läufe mit Liger-Kernels von Gemma 
 
 ATTENTION_IMPLEMENTATIONS = ("sdpa", "flex_attention")
 """Attention-Implementierungen, die das Speichermodell unterscheidet."""
-
-DEFAULT_GPUS: dict[str, float] = {"T4 16 GB": 16, "RTX 3060 12 GB": 12, "RTX 4090 24 GB": 24}
-"""Grafikkarten für die Passt-Tabelle (Faktenblatt §5.2); „GB“ bei Grafikspeicher meint hier 2^30 Byte (GiB)."""
 
 
 @dataclass(frozen=True)
@@ -495,131 +495,6 @@ def estimate_training_memory(
         kv_cache=0,
         overhead=int(overhead_bytes),
     )
-
-
-# ---------------------------------------------------------------------- Passt-Tabelle
-
-
-@dataclass(frozen=True)
-class FitRow:
-    """Eine Zeile der Tabelle „Welches Modell passt auf welche GPU?“."""
-
-    model: str
-    """Registername des Modells."""
-    scenario: str
-    """Beschreibung des Szenarios, z. B. „QLoRA-Training, 1.024 Token“."""
-    total_bytes: int
-    """Geschätzter Gesamtbedarf einschließlich CUDA-Kontext."""
-    fits: dict[str, bool]
-    """GPU-Name → passt (Gesamtbedarf ≤ nutzbarer Speicher)."""
-
-
-def gpu_fit_table(
-    models: list[str | ModelSpec] | None = None,
-    gpus: dict[str, float] | None = None,
-    train_seq_len: int = 1024,
-    inference_context: int = 4096,
-    batch: int = 1,
-    r: int = 16,
-    reserve_fraction: float = 0.1,
-    backend: str | None = "trl",
-) -> list[FitRow]:
-    """Prüft für jedes Modell, ob QLoRA-Training und Inferenz in den Grafikspeicher passen.
-
-    Je Modell entstehen drei Zeilen: QLoRA-Training (`train_seq_len` Token, Batch `batch`, LoRA-Rang `r`
-    auf allen linearen Schichten, Gradient Checkpointing, AdamW; mit `backend` das kalibrierte GPU-Rezept
-    von `slmwiki finetune`: gestückelter Verlust, bf16, LoRA-Dropout 0,05), Inferenz mit NF4-Gewichten und Inferenz
-    mit bf16-Gewichten (je `inference_context` Token Kontext). Nutzbar ist der Speicher abzüglich
-    `reserve_fraction` (ECC, Anzeige, Fragmentierung des Allokators).
-
-    Args:
-        models: Registernamen oder Spezifikationen; `None` für alle registrierten Modelle.
-        gpus: GPU-Name → Speicher in GiB; `None` für `DEFAULT_GPUS`.
-        train_seq_len: Sequenzlänge im Training.
-        inference_context: Kontextlänge bei der Inferenz.
-        batch: Batchgröße (Training und Inferenz).
-        r: LoRA-Rang.
-        reserve_fraction: Nicht nutzbarer Anteil des Grafikspeichers, 0 ≤ Anteil < 1.
-        backend: Rezept der Trainingszeile („trl“ oder „unsloth“); `None` = reine Formeln mit vollen Logits.
-
-    Returns:
-        Eine Liste von `FitRow`.
-
-    Raises:
-        ConfigError: Bei unbekannten Modellen oder ungültigen Größen.
-    """
-    from slmwiki.formatting import number
-    from slmwiki.models import list_models
-
-    require_non_negative("reserve_fraction", reserve_fraction)
-    if reserve_fraction >= 1:
-        raise ConfigError(f"„reserve_fraction“ muss kleiner als 1 sein, erhalten: {reserve_fraction!r}.")
-    gpus = dict(DEFAULT_GPUS if gpus is None else gpus)
-    if not gpus:
-        raise ConfigError("Die GPU-Liste „gpus“ ist leer.")
-    usable = {}
-    for name, gib in gpus.items():
-        require_non_negative(f"gpus[{name}]", gib)
-        usable[name] = gib * GIB * (1 - reserve_fraction)
-    specs = [_spec(m) for m in (list_models() if models is None else models)]
-    rows: list[FitRow] = []
-    for spec in specs:
-        scenarios = [
-            (
-                f"QLoRA-Training, {number(train_seq_len)} Token",
-                estimate_training_memory(spec, "qlora", train_seq_len, batch, r, **fit_recipe(backend)),
-            ),
-            (
-                f"Inferenz NF4, {number(inference_context)} Token",
-                estimate_inference_memory(spec, inference_context, batch, "nf4"),
-            ),
-            (
-                f"Inferenz bf16, {number(inference_context)} Token",
-                estimate_inference_memory(spec, inference_context, batch, "bf16"),
-            ),
-        ]
-        for label, breakdown in scenarios:
-            total = breakdown.total
-            rows.append(FitRow(spec.name, label, total, {g: total <= usable[g] for g in gpus}))
-    return rows
-
-
-def fit_recipe(backend: str | None) -> dict[str, object]:
-    """Argumente für `estimate_training_memory`, die das GPU-Rezept von `slmwiki finetune` beschreiben.
-
-    Args:
-        backend: „trl“, „unsloth“ oder `None` (reine Formeln: volle Logits, fp32-Hochstufung).
-
-    Returns:
-        Schlüsselwortargumente (leer für `None`).
-    """
-    if backend is None:
-        return {}
-    return {"loss_implementation": "chunked", "backend": backend, "lora_dropout": 0.05}
-
-
-def fit_table_markdown(rows: list[FitRow]) -> str:
-    """Formatiert `gpu_fit_table` als deutsche Markdown-Tabelle (✓ passt, ✗ passt nicht).
-
-    Args:
-        rows: Zeilen aus `gpu_fit_table`.
-
-    Returns:
-        Die Tabelle als Markdown-Text.
-    """
-    from slmwiki.formatting import number
-
-    if not rows:
-        return ""
-    gpus = list(rows[0].fits)
-    lines = [
-        "| Modell | Szenario | Bedarf (GiB) | " + " | ".join(gpus) + " |",
-        "|---|---|---:|" + "|".join(":-:" for _ in gpus) + "|",
-    ]
-    for row in rows:
-        marks = " | ".join("✓" if row.fits[g] else "✗" for g in gpus)
-        lines.append(f"| {row.model} | {row.scenario} | {number(row.total_bytes / GIB, 1)} | {marks} |")
-    return "\n".join(lines)
 
 
 def with_vocab(spec: ModelSpec | str, vocab_size: int) -> ModelSpec:

@@ -19,7 +19,7 @@
    `position_ids` der gepackten Zeile eine Block-Maske, und FlexAttention überspringt die Kacheln, die
    sie ausschließt; SDPA rechnet die ganze Zeile und maskiert danach.
 
-Das Budget ist der Speicher der GPU oder `gpu_memory` („16GB“), abzüglich `CUDA_CONTEXT_RESERVE`
+Das Budget ist der Speicher der GPU oder `gpu_memory` („16GB“), abzüglich `slmwiki.memory.CUDA_CONTEXT_BYTES`
 und mal `MEMORY_FILL`. Die Gründe stehen deutsch in `TrainingPlan.reasons` und im Laufprotokoll.
 Auf der CPU und mit `auto_plan: false` gilt die Konfiguration unverändert.
 """
@@ -41,9 +41,6 @@ PACK_TOKENS = 2048
 #: Höchstens so viele Token je Vorwärtsdurchlauf: Mit SDPA rechnet die Attention über die ganze
 #: padding-freie Zeile (Maske statt übersprungener Blöcke), ihr Aufwand wächst quadratisch.
 MAX_ROW_TOKENS = 8192
-
-#: Speicher, den `max_memory_allocated` nicht zählt: CUDA-Kontext, cuBLAS- und Triton-Arbeitsspeicher.
-CUDA_CONTEXT_RESERVE = 768 * 2**20
 
 #: Anteil des übrigen Speichers, den der Plan höchstens verplant (Rest: Fragmentierung des Allokators).
 MEMORY_FILL = 0.9
@@ -251,7 +248,9 @@ def plan_training(
     """
     if not example_lengths:
         raise ConfigError("Für die Planung fehlen die Tokenlängen der Trainingsbeispiele.")
-    budget = int((memory_bytes - CUDA_CONTEXT_RESERVE) * MEMORY_FILL)
+    from slmwiki.memory import CUDA_CONTEXT_BYTES
+
+    budget = int((memory_bytes - CUDA_CONTEXT_BYTES) * MEMORY_FILL)
     reasons = [f"Speicherbudget: {_gib(memory_bytes)} ({device_name}), davon {_gib(budget)} verplant."]
     max_seq = int(config.max_seq_length)
     longest, mean = max(example_lengths), sum(example_lengths) / len(example_lengths)
@@ -403,7 +402,6 @@ def ensure_plan_applied(plan: dict[str, Any], settings: dict[str, Any]) -> None:
 
 
 __all__ = [
-    "CUDA_CONTEXT_RESERVE",
     "MAX_ROW_TOKENS",
     "MEMORY_FILL",
     "PACK_TOKENS",
