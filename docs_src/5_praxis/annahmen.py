@@ -58,7 +58,7 @@ def measured_table() -> None:
                 f"{number(point.per_request_tokens_per_s, 1)} | {number(point.step_ms, 1)} ms |"
             )
     print(
-        f"\nAuf derselben Karte gemessen: Matrixmultiplikation in BF16 {number(m.bf16_matmul_tflops)} TFLOPS, "
+        f"\nAuf derselben Karte gemessen: Matrixmultiplikation in bf16 {number(m.bf16_matmul_tflops)} TFLOPS, "
         f"Kopierbandbreite {number(m.copy_bandwidth_gb_s)} GB/s. Die Decode-Schritte liegen weit über der Zeit, "
         "die das Lesen der Gewichte bei dieser Bandbreite braucht: `generate` ist durch den Aufwand je Schritt "
         "begrenzt. Spezialisierte Inferenzserver erreichen mehr; die Rechnung ist für eigene Hardware damit vorsichtig."
@@ -68,7 +68,7 @@ def measured_table() -> None:
 def derived_table() -> None:
     """Übertragener Durchsatz je Karte (Roofline-Regel) für beide Modelle und alle Batchgrößen."""
     print(
-        "| Karte | Speicher | Bandbreite | BF16 dicht | Modell | Prefill / Decode (Batch 1) | Prefill / Decode (Batch 8) | Prefill / Decode (Batch 32) |"
+        "| Karte | Speicher | Bandbreite | bf16 dicht | Modell | Prefill / Decode (Batch 1) | Prefill / Decode (Batch 8) | Prefill / Decode (Batch 32) |"
     )
     print("|---|---:|---:|---:|---|---:|---:|---:|")
     for name in dict.fromkeys(
