@@ -17,6 +17,8 @@ Zufallsgewichte haben dieselben Formen und damit dieselben Rechen- und Speicherk
 Modelle; die erzeugten Token sind bedeutungslos, die Zeiten nicht.
 
     python3 benchmarks/gpu_inference.py --out $OUT --budget-s 520
+    # nur ein Modell neu messen, die anderen aus der eingecheckten Datei übernehmen:
+    python3 benchmarks/gpu_inference.py --out $OUT --models gemma-3-4b --keep benchmarks/results/gpu_inference.json
 
 `SLMWIKI_BENCH_DRY=1` probt den Ablauf mit einem winzigen Modell auf der CPU.
 """
@@ -219,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=int, default=128)
     parser.add_argument("--variants", default="eager,static_cudagraphs,static_inductor")
     parser.add_argument("--budget-s", type=float, default=520)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="frühere Ergebnisdatei: Modelle, die dieser Aufruf nicht misst, kommen von dort (mit Datum und "
+        "Obergrenzen jenes Aufrufs unter „earlier_call“)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     prompt, new = (16, 12) if DRY else (args.prompt, args.new)
@@ -242,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(result, indent=2) + "\n")
 
     names = args.models.split(",")
+    if args.keep:
+        earlier = json.loads(args.keep.read_text())
+        call = {k: earlier[k] for k in ("stand", "bf16_matmul_tflops", "copy_bandwidth_gbps")}
+        for name, entry in earlier["models"].items():
+            if name not in names:
+                result["models"][name] = {**entry, "earlier_call": entry.get("earlier_call", call)}
     for index, name in enumerate(names):
         model = build_model(name)
         entry: dict[str, Any] = {
