@@ -100,8 +100,12 @@ def test_gemma_large_non_embedding_match_report_table_1(name, millions):
         ("qwen3-8b", (36, 4096, 12288, 32, 8, 128, 151_936, None)),
     ],
 )
-def test_architecture_values_match_fact_sheet(name, row):
-    """Schichten, Breiten, Köpfe, Vokabular und Fenster entsprechen den Tabellen in slm-facts.md §4."""
+def test_architecture_values_match_official_configs(name, row):
+    """Schichten, Breiten, Köpfe, Vokabular und Fenster wie in den offiziellen Konfigurationen.
+
+    Gemma 3: google/gemma_pytorch gemma/config.py (Commit 014acb7), Vokabular 262.208 aus der HF-config.json der
+    multimodalen Checkpoints; Phi-4-mini: config.json von microsoft/Phi-4-mini-instruct; Qwen3: HF-config.json.
+    """
     s = get_spec(name)
     got = (
         s.num_layers,
@@ -118,7 +122,7 @@ def test_architecture_values_match_fact_sheet(name, row):
 
 @pytest.mark.parametrize(("name", "global_layers"), [("gemma-3-1b", 4), ("gemma-3-4b", 5), ("qwen3-4b", 36)])
 def test_global_layer_count_follows_five_to_one_pattern(name, global_layers):
-    """Gemma 3 1B hat 4, Gemma 3 4B 5 globale Schichten (slm-facts.md §3.2, Anm. a); Qwen3 nur globale."""
+    """Gemma 3 1B hat 4, Gemma 3 4B 5 globale Schichten (Muster 5:1 lokal/global, Gemma 3 Technical Report §2); Qwen3 nur globale."""
     assert get_spec(name).num_global_layers() == global_layers
 
 
@@ -134,7 +138,7 @@ def test_layer_types_match_transformers_default_pattern(name):
 
 
 def test_tied_embeddings_only_qwen3_8b_untied():
-    """Nur Qwen3-8B hat getrennte Ausgabeschicht (slm-facts.md §4.3); die anderen teilen die Embeddings."""
+    """Nur Qwen3-8B hat getrennte Ausgabeschicht (Qwen3 Technical Report, arXiv:2505.09388, Tabelle 1); die anderen teilen die Embeddings."""
     untied = [name for name in REQUIRED if not get_spec(name).tie_word_embeddings]
     assert untied == ["qwen3-8b"]
 

@@ -1,4 +1,4 @@
-"""Tabelle: das Absmax-INT8-Beispiel aus dem Faktenblatt, live berechnet mit slmwiki.quantization."""
+"""Tabelle: ein Absmax-INT8-Rechenbeispiel (LLM.int8(), arXiv:2208.07339, §2.1), live berechnet mit slmwiki.quantization."""
 
 from __future__ import annotations
 

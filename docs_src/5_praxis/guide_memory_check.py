@@ -51,6 +51,7 @@ else:
     print()
     print(f"Größte Abweichung zwischen Schätzung und Messung: {percent(worst, 1)}.")
     print()
+    # the committed measurement file names its internal provenance in brackets; the page shows the versions only
     software = re.sub(r"\s*\(slm-facts[^)]*\)", "", data["software"])
     print(
         f"*Eigene Messung mit {software}; {data['method_description']} Schätzung: "

