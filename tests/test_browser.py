@@ -94,7 +94,7 @@ def test_site_has_pages_to_check():
 
 
 # axe needs every element laid out: switch off the rendering shortcut (extra.css: content-visibility) and
-# let scroll-regions.js re-check which regions scroll (it listens to resize) before the audit.
+# let site.js re-check which regions scroll (it listens to resize) before the audit.
 _AXE_RUN = """async () => {
     const style = document.createElement('style');
     style.textContent = '* { content-visibility: visible !important; }';
@@ -264,7 +264,7 @@ def test_mermaid_is_loaded_only_when_a_diagram_comes_near_the_viewport(visit):
         top = v.page.evaluate(
             "() => document.querySelector('pre.diagram').getBoundingClientRect().top - window.innerHeight"
         )
-        if top > 1000:  # vendor-loader.js starts loading 400 px before the diagram is visible
+        if top > 1000:  # site.js starts loading 400 px before the diagram is visible
             far_below = path
             break
     assert far_below, "keine Seite mit einem Diagramm weit unterhalb des sichtbaren Bereichs"
@@ -379,3 +379,17 @@ def test_an_old_chapter_2_anchor_forwards_to_its_sub_page(visit):
     v.open("2_Komplexitaetsreduktion/#warum")  # still on the entry page: no forwarding
     assert v.page.url.endswith("2_Komplexitaetsreduktion/#warum")
     assert v.errors == []
+
+
+def test_the_cost_calculator_loads_only_on_its_page_also_by_instant_navigation(visit):
+    """kostenrechner.js is fetched only where a page holds the calculator; reached by instant navigation from
+    another page, the calculator is still set up (site.js loads it through Material's `document$`)."""
+    v = visit()
+    v.open("5_Praxis_Guide/")
+    assert not _requested(v, "assets/javascripts/kostenrechner.js")
+    v.page.click("article a[href$='wirtschaftlichkeit/']")
+    v.page.wait_for_url("**/5_Praxis_Guide/wirtschaftlichkeit/")
+    v.page.wait_for_selector("[data-kostenrechner][data-bereit='ja']", state="attached", timeout=20000)
+    assert _requested(v, "assets/javascripts/kostenrechner.js")
+    assert v.page.evaluate("() => performance.getEntriesByType('navigation').length") == 1  # no reload
+    assert v.errors == [] and v.foreign_requests() == []
