@@ -510,7 +510,9 @@ def test_every_page_loads_one_site_script_and_the_calculator_is_none_of_them():
         assert own == ["site.js"], (page.relative_to(SITE), own)
     assert (SITE / "assets" / "javascripts" / "kostenrechner.js").is_file()
     with_calculator = [
-        p.parent.relative_to(SITE).as_posix() for p in _pages() if "data-kostenrechner" in p.read_text("utf-8")
+        p.parent.relative_to(SITE).as_posix()
+        for p in _pages()
+        if "data-kostenrechner" in p.read_text("utf-8")
     ]
     assert with_calculator == [ECONOMICS]
 
