@@ -381,6 +381,25 @@ def test_an_old_chapter_2_anchor_forwards_to_its_sub_page(visit):
     assert v.errors == []
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("1_Grundlagen/#self-attention", "1_Grundlagen/transformer/#self-attention"),
+        ("1_Grundlagen/#chinchilla", "1_Grundlagen/skalierungsgesetze/#chinchilla"),
+        ("3_SLMs_Architecture/#gqa", "3_SLMs_Architecture/attention-varianten/#gqa"),
+        ("3_SLMs_Architecture/#destillation", "3_SLMs_Architecture/destillation/"),
+    ],
+)
+def test_an_old_anchor_of_chapters_1_and_3_forwards_to_its_sub_page(visit, old, new):
+    """Chapters 1 and 3 were one page each until December 2026: their old anchors land on the sub-pages."""
+    v = visit()
+    v.open(old)
+    v.page.wait_for_url(f"**/{new}", timeout=20000)
+    anchor = new.partition("#")[2] or new.rstrip("/").rsplit("/", 1)[-1]
+    assert v.page.locator(f"[id='{anchor}']").count() == 1
+    assert v.errors == []
+
+
 def test_the_cost_calculator_loads_only_on_its_page_also_by_instant_navigation(visit):
     """kostenrechner.js is fetched only where a page holds the calculator; reached by instant navigation from
     another page, the calculator is still set up (site.js loads it through Material's `document$`)."""

@@ -215,6 +215,41 @@
   /* ---- 4. Old anchors of split chapters ---- */
   /* Entry page (path below the site root) -> old anchor -> new place, relative to the entry page. */
   var MOVED = {
+    "1_Grundlagen/": {
+      "foundation-models": "foundation-models/",
+      "foundation-models-definition": "foundation-models/#foundation-models-definition",
+      "llm-slm-begriffe": "foundation-models/#llm-slm-begriffe",
+      "transformer": "transformer/",
+      "tokens-embeddings": "transformer/#tokens-embeddings",
+      "self-attention": "transformer/#self-attention",
+      "multi-head": "transformer/#multi-head",
+      "transformer-block": "transformer/#transformer-block",
+      "rechenaufwand": "transformer/#rechenaufwand",
+      "llm": "llm/",
+      "gpt-reihe": "llm/#gpt-reihe",
+      "gpt1": "llm/#gpt1",
+      "gpt2": "llm/#gpt2",
+      "gpt3": "llm/#gpt3",
+      "rlhf": "rlhf/",
+      "alignment-problem": "rlhf/#alignment-problem",
+      "rlhf-stufen": "rlhf/#rlhf-stufen",
+      "reward-modell": "rlhf/#reward-modell",
+      "ppo": "rlhf/#ppo",
+      "instructgpt-ergebnis": "rlhf/#instructgpt-ergebnis",
+      "skalierungsgesetze": "skalierungsgesetze/",
+      "kaplan": "skalierungsgesetze/#kaplan",
+      "chinchilla": "skalierungsgesetze/#chinchilla",
+      "kaplan-vs-chinchilla": "skalierungsgesetze/#kaplan-vs-chinchilla",
+      "grenzen": "grenzen/",
+      "grenzen-rechenaufwand": "grenzen/#grenzen-rechenaufwand",
+      "grenzen-kosten": "grenzen/#grenzen-kosten",
+      "grenzen-energie": "grenzen/#grenzen-energie",
+      "datenmauer": "grenzen/#datenmauer",
+      "kleine-modelle": "kleine-modelle/",
+      "training-vs-inferenz": "kleine-modelle/#training-vs-inferenz",
+      "tokens-pro-parameter": "kleine-modelle/#tokens-pro-parameter",
+      "qualitaet-statt-menge": "kleine-modelle/#qualitaet-statt-menge"
+    },
     "2_Komplexitaetsreduktion/": {
       "quantisierung": "quantisierung/",
       "absmax": "quantisierung/#absmax",
@@ -245,6 +280,30 @@
       "pruning-2-4": "pruning/#pruning-2-4",
       "pruning-strukturiert": "pruning/#pruning-strukturiert",
       "pruning-vergleich": "pruning/#pruning-vergleich"
+    },
+    "3_SLMs_Architecture/": {
+      "textbooks": "textbooks/",
+      "phi-1": "textbooks/#phi-1",
+      "phi-15-phi-2": "textbooks/#phi-15-phi-2",
+      "phi-3": "textbooks/#phi-3",
+      "textbooks-bewertung": "textbooks/#textbooks-bewertung",
+      "attention-varianten": "attention-varianten/",
+      "kv-cache": "attention-varianten/#kv-cache",
+      "mha": "attention-varianten/#mha",
+      "mqa": "attention-varianten/#mqa",
+      "gqa": "attention-varianten/#gqa",
+      "kv-cache-vergleich": "attention-varianten/#kv-cache-vergleich",
+      "sliding-window": "sliding-window/",
+      "lokale-attention": "sliding-window/#lokale-attention",
+      "mistral": "sliding-window/#mistral",
+      "gemma-local-global": "sliding-window/#gemma-local-global",
+      "destillation": "destillation/",
+      "soft-targets": "destillation/#soft-targets",
+      "temperatur": "destillation/#temperatur",
+      "destillation-verlust": "destillation/#destillation-verlust",
+      "destillation-llm": "destillation/#destillation-llm",
+      "destillation-praxis": "destillation/#destillation-praxis",
+      "vergleich": "vergleich/"
     }
   };
   /* Forwards an old anchor of a chapter's entry page; true when it did. */
