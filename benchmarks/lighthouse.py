@@ -5,7 +5,7 @@ Serves site/ locally under /slmwiki/ (as GitHub Pages does) and measures, in Deb
 1. **Lighthouse** 12.8.2 (newest release that runs on Node 20; Lighthouse 13 needs Node 22) in its default
    mobile profile (simulated slow 4G, CPU slowdown 4x), `--runs` times per page; the run with the median
    performance score is kept. Pages: the start page, the five chapter entry pages, the longest sub-page of
-   chapter 2 (by HTML size) and one notebook page.
+   each chapter (by HTML size) and one notebook page.
 2. **First interaction** (Playwright, Chromium's own CPU throttling at 4x through CDP
    `Emulation.setCPUThrottlingRate`, phone viewport with touch): after the page has loaded and settled for
    one second, a tap on the page title, then a scroll of 600 px. For each: the time from the input event
@@ -76,15 +76,13 @@ def pages() -> dict[str, str]:
         raise SystemExit(
             f"Fehler: keine Notebook-Seite in {SITE / 'notebooks'} – zuerst `make build` ausführen."
         )
-    sub_pages = [
-        f"2_Komplexitaetsreduktion/{p.parent.name}/"
-        for p in (SITE / "2_Komplexitaetsreduktion").glob("*/index.html")
-    ]
-    if not sub_pages:
-        raise SystemExit("Fehler: Kapitel 2 hat keine Unterseiten – zuerst `make build` ausführen.")
     selected = {"start": ""}
     selected |= {chapter: f"{chapter}/" for chapter in CHAPTERS}
-    selected["chapter_2_longest_sub_page"] = max(sub_pages, key=_html_bytes)
+    for number, chapter in enumerate(CHAPTERS, start=1):
+        sub_pages = [f"{chapter}/{p.parent.name}/" for p in (SITE / chapter).glob("*/index.html")]
+        if not sub_pages:
+            raise SystemExit(f"Fehler: {chapter} hat keine Unterseiten – zuerst `make build` ausführen.")
+        selected[f"chapter_{number}_longest_sub_page"] = max(sub_pages, key=_html_bytes)
     selected["notebook"] = f"notebooks/{notebooks[0]}/"
     return selected
 

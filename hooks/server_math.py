@@ -8,7 +8,7 @@ wrapper element. The glyph outlines a page uses are stored once per page in a hi
 start of its content (formulas reference them with `<use>`), together with MathJax's CSS; both are part of
 the content, so they travel along with Material's instant navigation. Screen readers get MathJax's
 assistive MathML. Notebook pages are not touched: their
-`$…$` math is typeset in the browser by assets/javascripts/vendor-loader.js.
+`$…$` math is typeset in the browser by assets/javascripts/site.js.
 
 A missing Node.js or `npm ci` gives a clear German error; a faulty formula is logged as a warning (fails
 `mkdocs build --strict`) and keeps its TeX source.

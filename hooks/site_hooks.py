@@ -2,7 +2,7 @@
 
 Notebook pages rendered by mkdocs-jupyter carry nbconvert's MathJax 2 loader and a Mermaid loader that
 point to CDNs. The site ships its own MathJax/Mermaid (scripts/copy_vendor_assets.cjs, loaded by
-assets/javascripts/vendor-loader.js), so these scripts are removed here, and each notebook page gets a download link and an "Open in Colab" link.
+assets/javascripts/site.js), so these scripts are removed here, and each notebook page gets a download link and an "Open in Colab" link.
 mkdocs-jupyter also inlines about 570 KB of JupyterLab CSS into every notebook page; `on_post_page`
 keeps only the rules whose classes occur on the page (the rest can never match a static page), which
 cuts the page's own HTML roughly in half (issue 9: at most 150 KB gzip).

@@ -6,7 +6,7 @@
  *
  *   node scripts/copy_vendor_assets.cjs [--from node_modules] [--to docs/assets/vendor]
  *
- * - Mermaid (npm `mermaid`, dist/mermaid.min.js): draws the diagrams (assets/javascripts/vendor-loader.js).
+ * - Mermaid (npm `mermaid`, dist/mermaid.min.js): draws the diagrams (assets/javascripts/site.js).
  * - MathJax 3 (npm `mathjax-full`, es5/tex-chtml.js + web fonts): typesets `$…$` in notebook cells; Markdown
  *   pages get their formulas rendered at build time (hooks/server_math.py).
  * Each library's licence file and a VERSIONS.json go along. A missing file: German message, exit code 2,

@@ -94,7 +94,7 @@ def test_site_has_pages_to_check():
 
 
 # axe needs every element laid out: switch off the rendering shortcut (extra.css: content-visibility) and
-# let scroll-regions.js re-check which regions scroll (it listens to resize) before the audit.
+# let site.js re-check which regions scroll (it listens to resize) before the audit.
 _AXE_RUN = """async () => {
     const style = document.createElement('style');
     style.textContent = '* { content-visibility: visible !important; }';
@@ -247,7 +247,8 @@ def test_mermaid_diagrams_render_from_the_local_copy(visit):
     assert pages, "keine Seite mit Mermaid-Diagramm"
     v = visit()
     v.open(pages[0])
-    v.page.locator("pre.diagram").first.scroll_into_view_if_needed()
+    # a diagram near the top of a short page is drawn (pre -> div) right after the load
+    v.page.locator("pre.diagram, div.diagram").first.scroll_into_view_if_needed()
     v.page.wait_for_selector("div.diagram svg", timeout=30000)
     assert _requested(v, "assets/vendor/mermaid/mermaid.min.js")
     box = v.page.locator("div.diagram").first.bounding_box()
@@ -262,9 +263,10 @@ def test_mermaid_is_loaded_only_when_a_diagram_comes_near_the_viewport(visit):
         v = visit()
         v.open(path)
         top = v.page.evaluate(
-            "() => document.querySelector('pre.diagram').getBoundingClientRect().top - window.innerHeight"
+            """() => { const pre = document.querySelector('pre.diagram');
+                       return pre ? pre.getBoundingClientRect().top - window.innerHeight : 0; }"""
         )
-        if top > 1000:  # vendor-loader.js starts loading 400 px before the diagram is visible
+        if top > 1000:  # site.js starts loading 400 px before the diagram is visible
             far_below = path
             break
     assert far_below, "keine Seite mit einem Diagramm weit unterhalb des sichtbaren Bereichs"
@@ -280,7 +282,7 @@ def test_a_drawn_diagram_follows_the_colour_scheme_switch(visit):
     page = _pages_containing('class="diagram"')[0]
     v = visit(color_scheme="light")
     v.open(page)
-    v.page.locator("pre.diagram").first.scroll_into_view_if_needed()
+    v.page.locator("pre.diagram, div.diagram").first.scroll_into_view_if_needed()
     v.page.wait_for_selector("div.diagram[data-theme='default'] svg", timeout=30000)
     v.page.locator("form[data-md-component='palette'] label:visible").first.click()
     v.page.wait_for_selector("div.diagram[data-theme='dark'] svg", timeout=30000)
@@ -379,3 +381,36 @@ def test_an_old_chapter_2_anchor_forwards_to_its_sub_page(visit):
     v.open("2_Komplexitaetsreduktion/#warum")  # still on the entry page: no forwarding
     assert v.page.url.endswith("2_Komplexitaetsreduktion/#warum")
     assert v.errors == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("1_Grundlagen/#self-attention", "1_Grundlagen/transformer/#self-attention"),
+        ("1_Grundlagen/#chinchilla", "1_Grundlagen/skalierungsgesetze/#chinchilla"),
+        ("3_SLMs_Architecture/#gqa", "3_SLMs_Architecture/attention-varianten/#gqa"),
+        ("3_SLMs_Architecture/#destillation", "3_SLMs_Architecture/destillation/"),
+    ],
+)
+def test_an_old_anchor_of_chapters_1_and_3_forwards_to_its_sub_page(visit, old, new):
+    """Chapters 1 and 3 were one page each until December 2026: their old anchors land on the sub-pages."""
+    v = visit()
+    v.open(old)
+    v.page.wait_for_url(f"**/{new}", timeout=20000)
+    anchor = new.partition("#")[2] or new.rstrip("/").rsplit("/", 1)[-1]
+    assert v.page.locator(f"[id='{anchor}']").count() == 1
+    assert v.errors == []
+
+
+def test_the_cost_calculator_loads_only_on_its_page_also_by_instant_navigation(visit):
+    """kostenrechner.js is fetched only where a page holds the calculator; reached by instant navigation from
+    another page, the calculator is still set up (site.js loads it through Material's `document$`)."""
+    v = visit()
+    v.open("5_Praxis_Guide/")
+    assert not _requested(v, "assets/javascripts/kostenrechner.js")
+    v.page.click("article a[href$='wirtschaftlichkeit/']")
+    v.page.wait_for_url("**/5_Praxis_Guide/wirtschaftlichkeit/")
+    v.page.wait_for_selector("[data-kostenrechner][data-bereit='ja']", state="attached", timeout=20000)
+    assert _requested(v, "assets/javascripts/kostenrechner.js")
+    assert v.page.evaluate("() => performance.getEntriesByType('navigation').length") == 1  # no reload
+    assert v.errors == [] and v.foreign_requests() == []

@@ -1,7 +1,9 @@
 """Checks of chapters 1 and 3, the literature page, the glossary and the abbreviation list (Markdown sources).
 
-The tests read the Markdown sources and run the build-time scripts in ``docs_src/`` in-process; they do not
-build the site. Expected values are hand-computed (see each docstring) or taken from the fact sheet.
+Each chapter is an entry page (``index.md``: introduction, overview of its pages, summary, questions) and
+sub-pages in the same folder, one per former section. The tests read the Markdown sources and run the build-time
+scripts in ``docs_src/`` in-process; they do not build the site. Expected values are hand-computed (see each
+docstring) or taken from the fact sheet.
 """
 
 from __future__ import annotations
@@ -68,8 +70,33 @@ CHAPTERS = {
         "zusammenfassung",
     ],
 }
-OWN_PAGES = {name: DOCS / name / "index.md" for name in CHAPTERS}
+ENTRY_PAGES = {name: DOCS / name / "index.md" for name in CHAPTERS}
+#: The sub-pages each chapter must have (file names in the chapter folder), in the order of the chapter.
+SUB_PAGES = {
+    "1_Grundlagen": [
+        "foundation-models.md",
+        "transformer.md",
+        "llm.md",
+        "rlhf.md",
+        "skalierungsgesetze.md",
+        "grenzen.md",
+        "kleine-modelle.md",
+    ],
+    "3_SLMs_Architecture": [
+        "textbooks.md",
+        "attention-varianten.md",
+        "sliding-window.md",
+        "destillation.md",
+        "vergleich.md",
+    ],
+}
+CHAPTER_PAGES = {
+    name: [ENTRY_PAGES[name], *(DOCS / name / page for page in SUB_PAGES[name])] for name in CHAPTERS
+}
+ALL_PAGES = [(chapter, page) for chapter in CHAPTERS for page in CHAPTER_PAGES[chapter]]
+PAGE_IDS = [f"{chapter}/{page.name}" for chapter, page in ALL_PAGES]
 HEADING_RE = re.compile(r"^(#{2,3}) (.+?)\s*$", re.M)
+PAGE_HEADING_RE = re.compile(r"^(#{1,3}) (.+?)\s*$", re.M)
 ID_RE = re.compile(r"\{ #([A-Za-z0-9_-]+) \}$")
 EXEC_BLOCK_RE = re.compile(r'```python exec="on"[^\n]*\n(.*?)```', re.S)
 SNIPPET_RE = re.compile(r'--8<-- "([^"]+)"')
@@ -85,8 +112,17 @@ def _ids(path: Path) -> set[str]:
     return set(re.findall(r"\{ #([A-Za-z0-9_-]+) \}", _text(path)))
 
 
+def _chapter_text(chapter: str) -> str:
+    return "\n".join(_text(page) for page in CHAPTER_PAGES[chapter])
+
+
+def _chapter_ids(chapter: str) -> dict[str, set[str]]:
+    """Ids per page of the chapter, keyed by the page's file name."""
+    return {page.name: _ids(page) for page in CHAPTER_PAGES[chapter]}
+
+
 def _scripts(chapter: str) -> list[str]:
-    text = _text(OWN_PAGES[chapter])
+    text = _chapter_text(chapter)
     return [path for block in EXEC_BLOCK_RE.findall(text) for path in SNIPPET_RE.findall(block)]
 
 
@@ -103,47 +139,70 @@ ALL_SCRIPTS = sorted({script for chapter in CHAPTERS for script in _scripts(chap
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_has_all_required_sections(chapter: str) -> None:
-    """Each chapter page defines every required section id (h2/h3 with explicit id)."""
-    ids = _ids(OWN_PAGES[chapter])
+    """The chapter's pages together define every required section id (headings with explicit id)."""
+    ids = set().union(*_chapter_ids(chapter).values())
     missing = [section for section in CHAPTERS[chapter] if section not in ids]
     assert not missing, f"{chapter}: fehlende Abschnitte {missing}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_h2_and_h3_heading_has_an_explicit_unique_ascii_id(chapter: str) -> None:
-    """Every h2/h3 heading ends with an explicit ASCII id, and no id occurs twice on the page."""
-    headings = HEADING_RE.findall(_text(OWN_PAGES[chapter]))
-    assert headings
+def test_chapter_folder_holds_the_entry_page_and_exactly_its_sub_pages(chapter: str) -> None:
+    """The chapter folder holds index.md and the sub-pages, each of which starts with one h1 that has an id."""
+    assert sorted(p.name for p in (DOCS / chapter).glob("*.md")) == sorted(["index.md", *SUB_PAGES[chapter]])
+    for page in CHAPTER_PAGES[chapter]:
+        h1 = re.findall(r"^# (.+)$", _text(page), re.M)
+        assert len(h1) == 1 and ID_RE.search(h1[0]), f"{page.name}: {h1}"
+        assert _text(page).startswith("# "), page.name
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_entry_page_links_every_sub_page_in_chapter_order(chapter: str) -> None:
+    """The entry page's overview („Die Seiten dieses Kapitels“) links each sub-page, in the order of the nav."""
+    text = _text(ENTRY_PAGES[chapter])
+    section = text[text.index("{ #seiten }") :]
+    section = section[: section.index("\n## ")]
+    positions = [section.index(f"]({page})") for page in SUB_PAGES[chapter]]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_heading_has_an_explicit_ascii_id_unique_within_the_chapter(chapter: str) -> None:
+    """Every h1–h3 heading of the chapter's pages ends with an explicit ASCII id, and no id occurs twice in the
+    chapter (old links to the one-page chapter are forwarded by id)."""
     ids = []
-    for level, heading in headings:
-        match = ID_RE.search(heading)
-        assert match, f"{chapter}: Überschrift ohne ASCII-ID: {level} {heading}"
-        ids.append(match.group(1))
+    for page in CHAPTER_PAGES[chapter]:
+        headings = PAGE_HEADING_RE.findall(_text(page))
+        assert headings, page.name
+        for level, heading in headings:
+            match = ID_RE.search(heading)
+            assert match, f"{page.name}: Überschrift ohne ASCII-ID: {level} {heading}"
+            ids.append(match.group(1))
     assert len(ids) == len(set(ids)), f"{chapter}: doppelte IDs"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_contains_display_formulas(chapter: str) -> None:
     """Each chapter has at least one display formula ($$ … $$) and inline math."""
-    text = _text(OWN_PAGES[chapter])
+    text = _chapter_text(chapter)
     assert text.count("$$") >= 2 and text.count("$$") % 2 == 0
     assert re.search(r"(?<!\$)\$[^$\n]+\$(?!\$)", text)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_has_mermaid_diagram_admonition_and_summary(chapter: str) -> None:
-    """Each chapter has a mermaid diagram, at least one admonition and a „Zusammenfassung“ section last."""
-    text = _text(OWN_PAGES[chapter])
+    """Each chapter has a mermaid diagram and at least one admonition; its entry page ends with the
+    „Zusammenfassung“ section."""
+    text = _chapter_text(chapter)
     assert "```mermaid" in text
     assert re.search(r"^!!! \w+", text, re.M)
-    last_h2 = re.findall(r"^## (.+)$", text, re.M)[-1]
+    last_h2 = re.findall(r"^## (.+)$", _text(ENTRY_PAGES[chapter]), re.M)[-1]
     assert last_h2.startswith("Zusammenfassung")
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_generates_a_figure_and_a_table_from_docs_src_scripts(chapter: str) -> None:
     """Each chapter includes docs_src scripts in exec blocks: one with html="true" (figure), one plain (table)."""
-    text = _text(OWN_PAGES[chapter])
+    text = _chapter_text(chapter)
     html_blocks = re.findall(r'```python exec="on" html="true"\n(.*?)```', text, re.S)
     plain_blocks = re.findall(r'```python exec="on"\n(.*?)```', text, re.S)
     assert any(SNIPPET_RE.search(b) for b in html_blocks), "kein Abbildungsskript"
@@ -182,14 +241,19 @@ def test_each_chapter_prints_at_least_one_svg_and_one_table(monkeypatch: pytest.
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_footnotes_are_defined_used_and_link_to_existing_literature_ids(chapter: str) -> None:
-    """Every footnote reference has a definition, every definition is used and links to an id in literatur.md."""
-    text = _text(OWN_PAGES[chapter])
+def test_the_chapter_has_footnotes(chapter: str) -> None:
+    assert FOOTNOTE_DEF_RE.search(_chapter_text(chapter)), "keine Fußnoten"
+
+
+@pytest.mark.parametrize(("chapter", "page"), ALL_PAGES, ids=PAGE_IDS)
+def test_footnotes_are_defined_used_and_link_to_existing_literature_ids(chapter: str, page: Path) -> None:
+    """On each page every footnote reference has a definition on that page, every definition is used there
+    and links to an id in literatur.md."""
+    text = _text(page)
     definitions = dict(FOOTNOTE_DEF_RE.findall(text))
     body = FOOTNOTE_DEF_RE.sub("", text)
     references = set(FOOTNOTE_REF_RE.findall(body))
     literature_ids = _ids(LITERATURE)
-    assert references, "keine Fußnoten"
     assert references <= set(definitions), f"undefiniert: {references - set(definitions)}"
     assert set(definitions) <= references, f"unbenutzt: {set(definitions) - references}"
     for key, definition in definitions.items():
@@ -200,31 +264,39 @@ def test_footnotes_are_defined_used_and_link_to_existing_literature_ids(chapter:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_links_to_own_pages_glossary_and_literature_hit_existing_anchors(chapter: str) -> None:
-    """Links from a chapter to chapters 1/3, the glossary, the literature page or its own anchors resolve."""
-    text = _text(OWN_PAGES[chapter])
-    targets = {
-        "../glossar.md": _ids(GLOSSARY),
-        "../literatur.md": _ids(LITERATURE),
-        "../1_Grundlagen/index.md": _ids(OWN_PAGES["1_Grundlagen"]),
-        "../3_SLMs_Architecture/index.md": _ids(OWN_PAGES["3_SLMs_Architecture"]),
-        "": _ids(OWN_PAGES[chapter]),
-    }
+    """Links from a chapter's pages to pages of chapters 1/3, the glossary, the literature page or their own
+    anchors resolve; a link to a page of chapter 1/3 without anchor names an existing page."""
+    targets = {"../glossar.md": _ids(GLOSSARY), "../literatur.md": _ids(LITERATURE)}
+    for other in CHAPTERS:
+        for name, ids in _chapter_ids(other).items():
+            targets[f"../{other}/{name}"] = ids
+            if other == chapter:
+                targets[name] = ids
     checked = 0
-    for target, anchor in re.findall(r"\]\(([^)#\s]*)#([A-Za-z0-9_-]+)\)", text):
-        if target in targets:
-            checked += 1
-            assert anchor in targets[target], f"{chapter}: Anker fehlt: {target}#{anchor}"
+    for page in CHAPTER_PAGES[chapter]:
+        text = _text(page)
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)#([A-Za-z0-9_-]+)\)", text):
+            key = target or page.name
+            if key in targets:
+                checked += 1
+                assert anchor in targets[key], f"{page.name}: Anker fehlt: {target}#{anchor}"
+        for target in re.findall(r"\]\(((?:\.\./(?:1_Grundlagen|3_SLMs_Architecture)/)?[a-z-]+\.md)\)", text):
+            if target.startswith("../") or target in SUB_PAGES[chapter] or target == "index.md":
+                assert target in targets, f"{page.name}: Seite fehlt: {target}"
     assert checked > 10
 
 
-def test_glossary_links_to_chapters_1_and_3_hit_existing_anchors() -> None:
-    """Glossary links into chapters 1 and 3 point to ids that exist on those pages."""
+def test_glossary_links_to_chapters_1_and_3_hit_existing_pages_and_anchors() -> None:
+    """Glossary links into chapters 1 and 3 point to pages that exist and to ids that exist on those pages."""
     text = _text(GLOSSARY)
-    pages = {"1_Grundlagen/index.md": "1_Grundlagen", "3_SLMs_Architecture/index.md": "3_SLMs_Architecture"}
-    links = re.findall(r"\]\((1_Grundlagen/index\.md|3_SLMs_Architecture/index\.md)#([A-Za-z0-9_-]+)\)", text)
+    links = re.findall(
+        r"\]\(((?:1_Grundlagen|3_SLMs_Architecture)/[a-z-]+\.md)(?:#([A-Za-z0-9_-]+))?\)", text
+    )
     assert len(links) > 10
     for page, anchor in links:
-        assert anchor in _ids(OWN_PAGES[pages[page]]), f"glossar.md: {page}#{anchor} fehlt"
+        assert (DOCS / page).is_file(), f"glossar.md: {page} fehlt"
+        if anchor:
+            assert anchor in _ids(DOCS / page), f"glossar.md: {page}#{anchor} fehlt"
 
 
 def test_literature_entries_have_unique_ascii_ids_and_a_link() -> None:
@@ -274,7 +346,7 @@ def test_abbreviation_file_has_well_formed_unique_entries() -> None:
 
 def test_no_placeholder_text_in_owned_files() -> None:
     """Owned pages, shared reference pages and build scripts contain no TODO/FIXME/XXX/Lorem ipsum."""
-    files = [*OWN_PAGES.values(), LITERATURE, GLOSSARY, ABBREVIATIONS]
+    files = [page for _chapter, page in ALL_PAGES] + [LITERATURE, GLOSSARY, ABBREVIATIONS]
     files += sorted((ROOT / "docs_src" / "1_grundlagen").glob("*.py"))
     files += sorted((ROOT / "docs_src" / "3_architektur").glob("*.py"))
     for path in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 from html.parser import HTMLParser
@@ -244,7 +245,8 @@ def test_markdown_pages_carry_server_rendered_formulas_and_no_tex_source():
     # the chapters on complexity reduction and architecture are full of formulas ($…$ in their sources)
     chapter_2 = {k: n for k, n in with_math.items() if k.startswith("2_Komplexitaetsreduktion/")}
     assert sum(chapter_2.values()) >= 20 and with_math.get("2_Komplexitaetsreduktion/nf4/index.html", 0) >= 5
-    assert with_math.get("3_SLMs_Architecture/index.html", 0) >= 5
+    chapter_3 = {k: n for k, n in with_math.items() if k.startswith("3_SLMs_Architecture/")}
+    assert sum(chapter_3.values()) >= 5
     for name, count in chapter_2.items():
         html = (SITE / name).read_text(encoding="utf-8")
         assert html.count('<mjx-container class="MathJax" jax="SVG"') == count, name
@@ -493,32 +495,73 @@ def test_npm_install_runs_the_vendor_copy():
     assert shipped == {name: manifest["dependencies"][name] for name in ("mermaid", "mathjax-full")}
 
 
-# ---- Chapter 2 as sub-pages -------------------------------------------------------------------------
+# ---- The site's own scripts ---------------------------------------------------------------------------
+
+ECONOMICS = "5_Praxis_Guide/wirtschaftlichkeit"
 
 
-def _moved_anchors() -> dict[str, str]:
-    script = (ROOT / "docs" / "assets" / "javascripts" / "moved-anchors.js").read_text(encoding="utf-8")
-    return dict(re.findall(r'^\s+"([a-z0-9-]+)": "([^"]+)"', script, re.MULTILINE))
+def test_every_page_loads_one_site_script_and_the_calculator_is_none_of_them():
+    """Besides Material's bundle each page references exactly assets/javascripts/site.js; kostenrechner.js is
+    loaded by it on demand (only on the economics page), never by a <script> of its own."""
+    for page in _pages():
+        html = page.read_text(encoding="utf-8")
+        if "assets/javascripts/bundle." not in html:
+            continue
+        own = re.findall(r'<script[^>]*src="[^"]*assets/javascripts/(?!bundle\.)([^"/]+)"', html)
+        assert own == ["site.js"], (page.relative_to(SITE), own)
+    assert (SITE / "assets" / "javascripts" / "kostenrechner.js").is_file()
+    with_calculator = [
+        p.parent.relative_to(SITE).as_posix()
+        for p in _pages()
+        if "data-kostenrechner" in p.read_text("utf-8")
+    ]
+    assert with_calculator == [ECONOMICS]
 
 
-def test_every_section_that_left_the_chapter_2_page_is_forwarded_to_an_existing_anchor():
-    """Each heading id of chapter 2's sub-pages has a forward from the entry page, pointing where it is now."""
-    chapter = SITE / "2_Komplexitaetsreduktion"
-    moved = _moved_anchors()
+# ---- Split chapters: old anchors forwarded to the sub-pages -------------------------------------------
+
+SPLIT_CHAPTERS = ["1_Grundlagen", "2_Komplexitaetsreduktion", "3_SLMs_Architecture"]
+
+
+def _moved_anchors() -> dict[str, dict[str, str]]:
+    """The MOVED table of site.js (entry page -> old anchor -> new place), read as JSON."""
+    script = (ROOT / "docs" / "assets" / "javascripts" / "site.js").read_text(encoding="utf-8")
+    table = re.search(r"var MOVED = (\{.*?\n  \});", script, re.DOTALL)
+    assert table, "site.js: Tabelle MOVED fehlt"
+    return json.loads(table[1])
+
+
+def test_only_split_chapters_have_forwards():
+    assert set(_moved_anchors()) == {f"{chapter}/" for chapter in SPLIT_CHAPTERS}
+
+
+@pytest.mark.parametrize("chapter", SPLIT_CHAPTERS)
+def test_every_section_that_left_a_chapter_entry_page_is_forwarded_to_an_existing_anchor(chapter):
+    """Each heading id of the chapter's sub-pages has a forward from the entry page, pointing where it is now,
+    and no forwarded anchor still exists on the entry page (it would never be reached)."""
+    folder_path = SITE / chapter
+    moved = _moved_anchors()[f"{chapter}/"]
     ids_on_sub_pages = {}
-    for page in chapter.glob("*/index.html"):
+    for page in folder_path.glob("*/index.html"):
         html = page.read_text(encoding="utf-8")
         for anchor in re.findall(r'<h[1-3] id="([a-z0-9-]+)"', html):
             ids_on_sub_pages[anchor] = page.parent.name
-    assert {"absmax", "nf4", "lora-merge", "speicherbudget", "pruning-2-4"} <= set(ids_on_sub_pages)
+    assert ids_on_sub_pages
     assert set(moved) == set(ids_on_sub_pages)
     for anchor, target in moved.items():
         folder, _, fragment = target.partition("/#")
         assert folder.rstrip("/") == ids_on_sub_pages[anchor], (anchor, target)
         if fragment:
-            assert f'id="{fragment}"' in (chapter / folder / "index.html").read_text(encoding="utf-8")
-    entry = (chapter / "index.html").read_text(encoding="utf-8")
-    assert not set(moved) & set(re.findall(r'<h[1-3] id="([a-z0-9-]+)"', entry))
+            assert f'id="{fragment}"' in (folder_path / folder / "index.html").read_text(encoding="utf-8")
+    entry = (folder_path / "index.html").read_text(encoding="utf-8")
+    assert not set(moved) & set(re.findall(r'id="([^"]+)"', entry))
+
+
+def test_chapter_2_keeps_its_forwards():
+    """Chapter 2 was split first; its sections named in old links keep forwarding."""
+    assert {"absmax", "nf4", "lora-merge", "speicherbudget", "pruning-2-4"} <= set(
+        _moved_anchors()["2_Komplexitaetsreduktion/"]
+    )
 
 
 def test_chapter_2_pages_stay_small_enough_to_hold():

@@ -4,6 +4,7 @@
  * schreibt slmwiki.costs.calculator beim Bauen der Seite als JSON in die Seite. Die Formeln sind die aus
  * slmwiki.costs.model, in derselben Reihenfolge der Rechenschritte – so liefern Seite und
  * `slmwiki costs --json` dieselben Zahlen. Zahlen erscheinen deutsch formatiert (Intl.NumberFormat "de-DE").
+ * Nur Seiten mit einem Rechner laden dieses Skript (assets/javascripts/site.js).
  */
 (function () {
   "use strict";
@@ -213,7 +214,14 @@
     document.querySelectorAll("[data-kostenrechner]").forEach(setup);
   }
 
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", scan); } else { scan(); }
-  /* Sofortnavigation von Material ersetzt den Seiteninhalt: neue Rechner beim Einfügen einrichten. */
-  new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+  /* Geladen wird das Skript von assets/javascripts/site.js, sobald eine Seite einen Rechner enthält. Über
+   * Materials dokumentiertes `document$` richtet es den Rechner dieser Seite ein und jeden, den die
+   * Sofortnavigation später bringt. */
+  if (typeof window.document$ !== "undefined") {
+    window.document$.subscribe(scan);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", scan);
+  } else {
+    scan();
+  }
 })();
