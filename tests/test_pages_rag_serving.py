@@ -112,13 +112,17 @@ def serving_output(call: str, monkeypatch) -> str:
 def test_serving_decode_table_shows_measured_rates_and_bandwidth_bound(monkeypatch):
     """Die Decode-Tabelle zeigt die Werte der Messdatei und die Obergrenze Bandbreite / Gewichtsbytes.
 
-    Handrechnung aus der Datei: Gemma 3 1B, 1.999.771.904 Byte Gewichte, 4.232,01 GB/s → 2.116 Token/s;
-    eager, Batch 32: 924,68 Token/s insgesamt, 28,90 je Anfrage → „925 (29)“.
+    Handrechnung aus der Datei: Gemma 3 1B, 1.999.771.904 Byte Gewichte, 4.270,39 GB/s → 2.135 Token/s;
+    eager, Batch 32: 924,68 Token/s insgesamt, 28,90 je Anfrage → „925 (29)“. Gemma 3 4B mit Inductor:
+    152,08 / 942,52 (117,81 je Anfrage) / 1.787,68 (55,87) → „152 (152) | 943 (118) | 1.788 (56)“.
     """
     output = serving_output("decode_table()", monkeypatch)
     assert "| Gemma 3 1B | dynamischer Cache | 30 (30) | 261 (33) | 925 (29) |" in output
-    assert "| Gemma 3 1B | Obergrenze aus Bandbreite, je Anfrage bei Batch 1 | 2.116 |" in output
-    assert "| Gemma 3 4B | statischer Cache + torch.compile (Inductor) | – | – | – |" in output
+    assert "| Gemma 3 1B | Obergrenze aus Bandbreite, je Anfrage bei Batch 1 | 2.135 |" in output
+    assert (
+        "| Gemma 3 4B | statischer Cache + torch.compile (Inductor) | 152 (152) | 943 (118) | 1.788 (56) |"
+        in output
+    )
 
 
 def test_serving_prefill_table_lists_both_models_for_three_batch_sizes(monkeypatch):
