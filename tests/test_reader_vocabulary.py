@@ -43,10 +43,6 @@ PATTERNS = {
     name: re.compile(pattern.replace(" ", r"\s+"), re.IGNORECASE) for name, pattern in INTERNAL.items()
 }
 
-#: Pages not yet cleaned (paths relative to docs/). Each one still fails the check below; the lead removes an
-#: entry once its page is clean, and `test_allowlisted_pages_still_need_cleaning` insists on that.
-NOT_YET_CLEANED: set[str] = set()
-
 
 def reader_pages() -> list[str]:
     """All Markdown pages under docs/ that readers see, relative to docs/."""
@@ -93,24 +89,11 @@ def test_patterns_catch_internal_words_and_spare_the_subject() -> None:
         assert not findings(sentence), sentence
 
 
-def test_every_allowlisted_page_exists() -> None:
-    """The allowlist names only existing reader pages (a renamed page must not hide behind a stale entry)."""
-    assert NOT_YET_CLEANED <= set(reader_pages())
-
-
-@pytest.mark.parametrize("page", [p for p in reader_pages() if p not in NOT_YET_CLEANED])
+@pytest.mark.parametrize("page", reader_pages())
 def test_reader_page_has_no_internal_vocabulary(page: str) -> None:
     """A reader page names no build, test or measurement tooling of the wiki (see „Über dieses Wiki“)."""
     found = findings((DOCS / page).read_text(encoding="utf-8"))
     assert not found, f"{page}: {found}"
-
-
-@pytest.mark.parametrize("page", sorted(NOT_YET_CLEANED))
-def test_allowlisted_pages_still_need_cleaning(page: str) -> None:
-    """An allowlisted page still contains internal vocabulary; once it is clean, remove it from the allowlist."""
-    assert findings((DOCS / page).read_text(encoding="utf-8")), (
-        f"{page} ist sauber: aus NOT_YET_CLEANED streichen"
-    )
 
 
 #: References to the internal fact collection instead of a primary source (case-insensitive).
