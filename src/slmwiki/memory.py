@@ -107,23 +107,31 @@ der Spitzen mit Dropout 0,05 und 0 (Gemma 3 1B: 1,62; 4B: 1,75; `benchmarks/resu
 ACTIVATION_CALIBRATION: dict[tuple[str, bool], float] = {
     ("trl", False): 0.49,
     ("trl", True): 0.87,
-    ("unsloth", False): 0.68,
+    ("unsloth", False): 0.42,  # plus UNSLOTH_BYTES_PER_LOGIT
     ("unsloth", True): 1.0,  # not used: see UNSLOTH_CHECKPOINT_BASE / _PER_TOKEN
 }
 """Faktor auf die Aktivierungsformel je (Backend, Gradient Checkpointing), angepasst an die gemessenen
 Spitzen von Gemma 3 1B und 4B auf einer H200 (`benchmarks/results/gpu_engine.json`, LoRA-Dropout 0).
-TRL trifft beide Modelle auf wenige Prozent; für Unsloth ohne Checkpointing braucht Gemma 3 1B den Faktor
-0,8, Gemma 3 4B 0,58 (seine Kernels sparen bei breiteren Schichten mehr), 0,68 liegt dazwischen
-(`tests/test_memory_engine.py`: höchstens 20 % daneben)."""
+TRL trifft beide Modelle auf wenige Prozent. Für Unsloth ohne Checkpointing reicht ein Faktor allein
+nicht (1B bräuchte 0,8, 4B 0,58): Dort kommt ein Anteil je Token hinzu, der nicht mit der Breite der
+Schichten wächst (`UNSLOTH_BYTES_PER_LOGIT`)."""
 
-UNSLOTH_CHECKPOINT_BASE = int(3.87 * 2**30)
+UNSLOTH_BYTES_PER_LOGIT = 6
+"""Unsloth ohne Checkpointing: Bytes je Token und Vokabeleintrag zusätzlich zu 0,42 × Aktivierungsformel.
+Gemessen ist nur, dass dieser Anteil nicht von der Breite der Schichten abhängt; beide gemessenen Modelle
+haben dasselbe Vokabular (262.144 bzw. 262.208), die Skalierung mit dem Vokabular ist also angenommen
+(wie bei den Logits der Verlustberechnung; 6 Byte entsprächen bf16-Logits und einer fp32-Kopie). Angepasst
+an Gemma 3 1B allein sagt das Modell die drei Spitzen von Gemma 3 4B auf höchstens 3,6 % genau voraus und
+umgekehrt (Faktor 0,42 in beiden Richtungen)."""
+
+UNSLOTH_CHECKPOINT_BASE = int(4.0 * 2**30)
 """Unsloths Gradient Checkpointing lagert die Schichteingänge in den Hauptspeicher aus; auf der GPU bleibt
-ein Sockel plus ein Anteil je Token, der kaum von der Modellgröße abhängt (gemessen bei 8.192 Token:
-Gemma 3 1B 13,0 und 16,7 GiB in zwei Aufrufen, Gemma 3 4B 15,1 GiB). Sockel und Anteil je Token
-(`UNSLOTH_CHECKPOINT_PER_TOKEN`) sind an Gemma 3 4B bei 2.048 Token und Gemma 3 1B bei 8.192 Token
-angepasst, sodass keine Messung um mehr als 7 % unterschätzt wird."""
+ein Sockel plus ein Anteil je Token, der kaum von der Modellgröße abhängt. Dieselbe Einstellung schwankt
+zwischen Aufrufen deutlich (Gemma 3 1B bei 8.192 Token: 16,7 GiB am 2., 13,0 GiB am 3. Dezember 2026;
+Gemma 3 4B 15,1 GiB). Sockel und Anteil je Token (`UNSLOTH_CHECKPOINT_PER_TOKEN`) halten den größten
+Fehler über alle sieben Messungen beider Aufrufe klein: höchstens 12,6 % zu hoch oder zu niedrig."""
 
-UNSLOTH_CHECKPOINT_PER_TOKEN = int(0.00118 * 2**30)
+UNSLOTH_CHECKPOINT_PER_TOKEN = int(0.00104 * 2**30)
 """Bytes je Token auf der GPU unter Unsloths Checkpointing (siehe `UNSLOTH_CHECKPOINT_BASE`)."""
 
 FLEX_ACTIVATION_FACTOR = 0.8
@@ -481,6 +489,8 @@ def estimate_training_memory(
         activations = UNSLOTH_CHECKPOINT_BASE + UNSLOTH_CHECKPOINT_PER_TOKEN * tokens
     elif backend is not None:
         activations = int(activations * ACTIVATION_CALIBRATION[(backend, gradient_checkpointing)])
+        if backend == "unsloth":
+            activations += UNSLOTH_BYTES_PER_LOGIT * tokens * spec.vocab_size
         if attention == "flex_attention" and not gradient_checkpointing:
             activations = int(activations * FLEX_ACTIVATION_FACTOR)
     activations += dropout if gradient_checkpointing else spec.num_layers * dropout
