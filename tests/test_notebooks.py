@@ -572,7 +572,7 @@ def test_finetuning_evaluation_shows_a_clear_gain_over_the_base_model_and_chance
     assert report["task"] == "labels" and report["examples"] == len(held_out)
     base, tuned = (s["metrics"] for s in report["scores"])
     chance = 1 / len(report["labels"])
-    # measured on 2 CPU cores (40 steps x 8): base 0 % / 0 % valid, fine-tuned 41,7 % / 100 % valid
+    # measured on 2 CPU cores (80 steps x 4, 3 Dec 2026): base 0 % / 0 % valid, fine-tuned 52,1 % / 97,9 % valid
     assert tuned["accuracy"] >= max(2 * chance, base["accuracy"] + 0.25)
     assert tuned["valid_share"] >= 0.9 > base["valid_share"] + 0.5 and tuned["loss"] < base["loss"]
     for scores in report["scores"]:

@@ -11,6 +11,7 @@ import runpy
 from pathlib import Path
 
 import pytest
+import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -297,6 +298,15 @@ def test_workflow_includes_real_config_file_in_yaml_block() -> None:
     text = PAGES["workflow"].read_text(encoding="utf-8")
     assert '```yaml\n--8<-- "configs/smollm2-135m-bank-routing.yaml"\n```' in text
     assert (ROOT / "configs" / "smollm2-135m-bank-routing.yaml").is_file()
+
+
+def test_workflow_names_the_learning_rate_of_the_demo_recipe_it_includes() -> None:
+    """Die Stellschrauben-Tabelle nennt für die Bank-Demo die Lernrate, die im eingebundenen Rezept steht."""
+    text = PAGES["workflow"].read_text(encoding="utf-8")
+    config = yaml.safe_load((ROOT / "configs" / "smollm2-135m-bank-routing.yaml").read_text(encoding="utf-8"))
+    claim = re.search(r"Die Bank-Demo mit 135 Mio\. Parametern trainiert mit (\S+) ", text)
+    assert claim is not None
+    assert float(claim.group(1)) == config["learning_rate"]
 
 
 def test_workflow_includes_every_section_of_the_standard_stack_script_and_folds_the_cli_help() -> None:
